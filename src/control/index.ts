@@ -1,0 +1,6 @@
+// The control folder's contract: qmail control files read with qmail's rules into a snapshot.
+export { Cdb, CdbFormatError, cdbHash } from './cdb.js';
+export { ControlDir, ControlReadError } from './files.js';
+export { firstLine, leadingInteger, listLines } from './rules.js';
+export { CONTROL_DEFAULTS, loadSnapshot } from './snapshot.js';
+export type { BadMailFrom, ControlSnapshot, RcptHosts } from './snapshot.js';

@@ -1,0 +1,42 @@
+// The base qmail-smtpd policy, per phase, as pure functions of the session's settings.
+// MAIL: badmailfrom is decided here but reported at each RCPT (qmail's flagbarf).
+// RCPT: deferred sender rejections first, then RELAYCLIENT (its value appended to the address,
+// rcpthosts skipped) or rcpthosts. Never touches files or sockets.
+
+import type { ControlSnapshot } from '../control/index.js';
+import { badMailFromEntry } from './badmailfrom.js';
+import { inRcptHosts } from './rcpthosts.js';
+import type { RecipientVerdict, SenderVerdict } from './types.js';
+
+export interface PolicySettings {
+  readonly control: ControlSnapshot;
+  /** RELAYCLIENT from the environment; undefined when unset (empty string is set). */
+  readonly relayClient: string | undefined;
+}
+
+export function checkSender(settings: PolicySettings, sender: string): SenderVerdict {
+  const bmf = badMailFromEntry(sender, settings.control.badmailfrom);
+  if (bmf === undefined) return { deferred: [] };
+  return { deferred: [{ reason: 'badmailfrom', detail: bmf }] };
+}
+
+export function checkRecipient(
+  settings: PolicySettings,
+  sender: SenderVerdict,
+  recipient: string,
+): RecipientVerdict {
+  const ours = inRcptHosts(recipient, settings.control.rcpthosts);
+  const first = sender.deferred[0];
+  if (first !== undefined) return { kind: 'reject', rejection: first, inRcptHosts: ours };
+  if (settings.relayClient !== undefined) {
+    return { kind: 'accept', address: recipient + settings.relayClient, reason: 'relayclient', inRcptHosts: ours };
+  }
+  if (!ours) {
+    return {
+      kind: 'reject',
+      rejection: { reason: 'not_in_rcpthosts', detail: '' },
+      inRcptHosts: ours,
+    };
+  }
+  return { kind: 'accept', address: recipient, reason: 'rcpthosts', inRcptHosts: ours };
+}

@@ -1,0 +1,28 @@
+// Verdicts: what a policy check decides, as a value. The session maps a rejection to its reply
+// (smtp/replies.ts, the one table of texts) and writes one qlog line; policy never writes to the
+// client or the log itself, and never chooses reply text.
+
+/** qlog reason keywords of the rejections policy can return (spec section 6.2). */
+export type RejectReason = 'badmailfrom' | 'not_in_rcpthosts';
+
+export interface Rejection {
+  readonly reason: RejectReason;
+  /** qlog detail (the matched entry, ...). */
+  readonly detail: string;
+}
+
+/** The sender check at MAIL: refuse now, or accept and report `deferred` at every RCPT. */
+export interface SenderVerdict {
+  readonly refuse?: Rejection;
+  readonly deferred: readonly Rejection[];
+}
+
+export type RecipientVerdict =
+  | {
+      readonly kind: 'accept';
+      /** The address as it goes into the envelope (RELAYCLIENT appended). */
+      readonly address: string;
+      readonly reason: 'rcpthosts' | 'relayclient';
+      readonly inRcptHosts: boolean;
+    }
+  | { readonly kind: 'reject'; readonly rejection: Rejection; readonly inRcptHosts: boolean };

@@ -1,0 +1,66 @@
+// Every SMTP reply qfront sends, in one table. Texts are netqmail-1.06's ("V") byte for byte
+// unless the README's compatibility table says otherwise; the CRLF is added by the writer.
+// A multi-line reply is one string with CRLF between its lines. Source: spec qmail-smtpd.md 3.3.
+// Local trouble is always 4xx here: never add a 5xx for something that is our fault.
+
+import type { Rejection } from '../policy/index.js';
+
+export const REPLY = {
+  ok: '250 ok',
+  flushed: '250 flushed',
+  vrfy: "252 send some mail, i'll try my best",
+  help: '214 qfront, a qmail-smtpd drop-in: see https://cr.yp.to/smtp.html',
+  unimplemented: '502 unimplemented (#5.5.1)',
+  wantMail: '503 MAIL first (#5.5.1)',
+  wantRcpt: '503 RCPT first (#5.5.1)',
+  syntax: '555 syntax error (#5.5.4)',
+  lineTooLong: '500 line too long (#5.5.2)',
+  badMailFrom: '553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)',
+  noGateway: "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",
+  goAhead: '354 go ahead',
+  tooManyHops: '554 too many hops, this message is looping (#5.4.6)',
+  tooBig: '552 sorry, that message size exceeds my databytes limit (#5.3.4)',
+  qqtFailure: '451 qqt failure (#4.3.0)',
+  bareLf: '451 See https://cr.yp.to/docs/smtplf.html.',
+  timeout: '451 timeout (#4.4.2)',
+  noMemory: '421 out of memory (#4.3.0)',
+  controls: '421 unable to read controls (#4.3.0)',
+  ipMe: '421 unable to figure out my IP addresses (#4.3.0)',
+  localProblem: '421 temporary local problem, try again later (#4.3.0)',
+  busy: '421 too many connections, try again later (#4.3.2)',
+  busyFromYou: '421 too many connections from your address, try again later (#4.3.2)',
+  shuttingDown: '421 service shutting down, try again later (#4.3.2)',
+} as const;
+
+export const greetingReply = (greeting: string): string => `220 ${greeting} ESMTP`;
+export const heloReply = (greeting: string): string => `250 ${greeting}`;
+export const quitReply = (greeting: string): string => `221 ${greeting}`;
+
+/** EHLO: V's three lines; SIZE is added only when a databytes limit is set. */
+export function ehloReply(greeting: string, databytes: number): string {
+  const lines = [`250-${greeting}`, '250-PIPELINING'];
+  if (databytes > 0) lines.push('250-8BITMIME', `250 SIZE ${databytes}`);
+  else lines.push('250 8BITMIME');
+  return lines.join('\r\n');
+}
+
+/** "250 ok UNIXTIME qp PID": the accept line log tools correlate on. */
+export const acceptedReply = (unixSeconds: number, qp: number | string): string =>
+  `250 ok ${unixSeconds} qp ${qp}`;
+
+/** A queue failure: "D" texts are permanent (554), everything else temporary (451). */
+export const queueReply = (permanent: boolean, text: string): string =>
+  `${permanent ? '554' : '451'} ${text}`;
+
+/** The numeric code a reply starts with, for log lines. */
+export const replyCode = (reply: string): number => Number(reply.slice(0, 3));
+
+/** The reply for a policy rejection: the one place reasons become text. */
+export function rejectionReply(r: Rejection): string {
+  switch (r.reason) {
+    case 'badmailfrom':
+      return REPLY.badMailFrom;
+    case 'not_in_rcpthosts':
+      return REPLY.noGateway;
+  }
+}

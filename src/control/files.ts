@@ -23,6 +23,12 @@ interface Entry {
   parsed: Map<unknown, unknown>;
 }
 
+/**
+ * A file changed this recently may change again within the file system's time resolution
+ * with the same size: such a file is read every time rather than trusted from the cache.
+ */
+const SETTLE_MS = 2000;
+
 function statKey(st: fs.Stats): string {
   return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 }
@@ -85,7 +91,8 @@ export class ControlDir {
     }
     const key = statKey(st);
     const hit = this.cache.get(name);
-    if (hit !== undefined && hit.key === key) return hit;
+    const settled = Date.now() - Math.max(st.mtimeMs, st.ctimeMs) > SETTLE_MS;
+    if (hit !== undefined && hit.key === key && settled) return hit;
     const raw = this.readFile(file);
     if (raw === undefined) {
       this.cache.delete(name);

@@ -84,6 +84,20 @@ class UnstartedJob implements QueueJob {
   abort(): void {}
 }
 
+/**
+ * True once everything written to the pipe reached the kernel; false when the pipe was destroyed
+ * first (the program exited or crashed before taking it all).
+ */
+function flushed(pipe: Writable): Promise<boolean> {
+  if (pipe.writableFinished) return Promise.resolve(true);
+  if (pipe.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    pipe.once('finish', () => resolve(true));
+    pipe.once('close', () => resolve(pipe.writableFinished));
+    pipe.once('error', () => resolve(false));
+  });
+}
+
 class QmailQueueJob implements QueueJob {
   readonly qp: string;
   private readonly message: Writable;
@@ -127,7 +141,12 @@ class QmailQueueJob implements QueueJob {
   }
 
   write(bytes: Buffer): boolean {
-    if (this.writeFailed || this.message.destroyed) return true;
+    if (this.writeFailed) return true;
+    // Node destroys a child's pipes silently when it exits: bytes written then are lost.
+    if (this.message.destroyed || this.message.writableEnded) {
+      this.writeFailed = true;
+      return true;
+    }
     return this.message.write(bytes);
   }
 
@@ -154,12 +173,13 @@ class QmailQueueJob implements QueueJob {
     if (deliver && !this.writeFailed) this.envelopePipe.end(envelopeBytes(this.request.envelope));
     else this.envelopePipe.end();
     this.killTimer = setTimeout(() => this.kill(true), this.timeoutSeconds * 1000);
-    const code = await this.exited;
+    const [code, messageOk, envelopeOk] = await Promise.all([this.exited, flushed(this.message), flushed(this.envelopePipe)]);
     clearTimeout(this.killTimer);
     if (this.timedOut) return QQ.timeout;
     await this.errorPipeEnded();
     const customError = this.customBytes > 0 ? Buffer.concat(this.customError) : undefined;
-    return queueOutcome({ code, wroteAll: deliver && !this.writeFailed, customError });
+    const wroteAll = deliver && !this.writeFailed && messageOk && envelopeOk;
+    return queueOutcome({ code, wroteAll, customError });
   }
 
   abort(): void {

@@ -37,9 +37,12 @@ export class Spool implements Queue {
 
   /** Creates DIR/tmp and DIR/new; owner is set when the listener will drop privileges. */
   static prepare(dir: string, owner?: { uid: number; gid: number }): Spool {
+    // Parents may be created on the way; they must stay traversable for the session user.
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
     for (const sub of ['', 'tmp', 'new']) {
       const p = path.join(dir, sub);
-      fs.mkdirSync(p, { recursive: true, mode: 0o750 });
+      fs.mkdirSync(p, { recursive: true });
+      fs.chmodSync(p, 0o750);
       if (owner !== undefined) fs.chownSync(p, owner.uid, owner.gid);
     }
     return new Spool(dir);
@@ -83,9 +86,13 @@ class SpoolJob implements QueueJob {
   drained(): Promise<boolean> {
     if (!this.stream.writableNeedDrain || this.failed) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const done = (): void => resolve(true);
-      this.stream.once('drain', done);
-      this.stream.once('error', done);
+      const done = (): void => {
+        this.stream.off('drain', done);
+        this.stream.off('error', done);
+        resolve(true);
+      };
+      this.stream.on('drain', done);
+      this.stream.on('error', done);
     });
   }
 

@@ -23,6 +23,8 @@ export interface DriverOptions {
   readonly maxLineBytes: number;
   /** Called with the error of an engine bug (for the log). */
   readonly onBug: (err: unknown) => void;
+  /** Aborted when the server shuts down: the session ends with 421 at its next command wait. */
+  readonly signal?: AbortSignal;
 }
 
 /** Stop reading while this much unprocessed input is waiting. */
@@ -42,6 +44,7 @@ class Driver {
   private closed = false;
   private discarding = false;
   private waitingForDrain = false;
+  private stopping = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -64,8 +67,26 @@ class Driver {
       this.timer?.refresh();
       if (!this.busy && !this.closed) input.resume();
     });
+    const signal = this.opts.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) this.stopping = true;
+      else signal.addEventListener('abort', () => this.requestStop(), { once: true });
+    }
     this.replies.push(this.session.greeting());
     this.flush();
+    if (this.stopping) this.stopIfWaiting();
+  }
+
+  private requestStop(): void {
+    this.stopping = true;
+    if (!this.busy) this.stopIfWaiting();
+  }
+
+  /** Shutting down and waiting for a command (not in DATA): say 421 and close. */
+  private stopIfWaiting(): boolean {
+    if (!this.stopping || this.closed || this.intake !== undefined) return false;
+    this.apply({ reply: REPLY.shuttingDown, end: 'fatal' });
+    return true;
   }
 
   private onData(chunk: Buffer): void {
@@ -114,6 +135,7 @@ class Driver {
         this.finish(1, true);
         return;
       }
+      if (this.stopIfWaiting()) return;
       this.flush();
       this.timer?.refresh();
       if (!this.waitingForDrain) this.io.input.resume();

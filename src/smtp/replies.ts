@@ -9,7 +9,7 @@ export const REPLY = {
   ok: '250 ok',
   flushed: '250 flushed',
   vrfy: "252 send some mail, i'll try my best",
-  help: '214 qfront, a qmail-smtpd drop-in: see https://cr.yp.to/smtp.html',
+  help: '214 netqmail home page: http://qmail.org/netqmail',
   unimplemented: '502 unimplemented (#5.5.1)',
   wantMail: '503 MAIL first (#5.5.1)',
   wantRcpt: '503 RCPT first (#5.5.1)',

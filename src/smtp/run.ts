@@ -26,6 +26,8 @@ export interface RunDeps {
   readonly isLocalIp: (ipv4: string) => boolean;
   readonly now?: () => number;
   readonly maxLineBytes?: number;
+  /** Aborted when the server shuts down (see DriverOptions.signal). */
+  readonly signal?: AbortSignal;
 }
 
 export async function runSession(io: SessionIo, deps: RunDeps): Promise<0 | 1> {
@@ -53,6 +55,7 @@ export async function runSession(io: SessionIo, deps: RunDeps): Promise<0 | 1> {
   return driveSession(io, session, {
     timeoutMs: params.timeoutMs,
     maxLineBytes: deps.maxLineBytes ?? MAX_COMMAND_LINE_BYTES,
+    signal: deps.signal,
     onBug: (err) => log.note(`bug: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   });
 }

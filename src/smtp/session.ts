@@ -166,7 +166,7 @@ export class Session {
     const d = this.deps;
     let intake: MessageIntake;
     try {
-      const job = await d.queue.open({ env: d.env, envelope: tx });
+      const job = await d.queue.open({ env: d.env, envelope: { sender: tx.sender, recipients: tx.recipients } });
       this.lastQp = job.qp;
       intake = new MessageIntake(job, headerFor(d.params, this.fakeHelo, d.now()), d.params.databytes);
     } catch (err) {

@@ -99,7 +99,8 @@ export class Listener {
   }
 
   private async drain(): Promise<void> {
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    // server.close() only calls back once every connection is gone: stop accepting, don't wait.
+    for (const s of this.servers) s.close();
     for (const a of this.active) a.stop.abort();
     const deadline = Date.now() + this.opts.drainSeconds * 1000;
     while (this.active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

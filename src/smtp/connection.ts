@@ -45,6 +45,7 @@ class Driver {
   private discarding = false;
   private waitingForDrain = false;
   private stopping = false;
+  private outputBroken = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -61,7 +62,11 @@ class Driver {
     input.on('end', () => this.onEof());
     input.on('error', () => this.onEof());
     input.on('close', () => this.onEof());
-    output.on('error', () => this.finish(1, false));
+    // A failed write means the client is gone: no more replies, the session ends as at EOF.
+    output.on('error', () => {
+      this.outputBroken = true;
+      this.onEof();
+    });
     output.on('drain', () => {
       this.waitingForDrain = false;
       this.timer?.refresh();
@@ -210,6 +215,7 @@ class Driver {
   }
 
   private flush(): void {
+    if (this.outputBroken) this.replies = [];
     if (this.replies.length === 0 || this.closed) return;
     const text = `${this.replies.join('\r\n')}\r\n`;
     this.replies = [];

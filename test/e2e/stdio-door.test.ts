@@ -7,66 +7,9 @@
 import { execFile } from 'node:child_process';
 import test, { type ExecutionContext } from 'ava';
 import { QLOG_KEYS, parseQlog, receivedAgeMs, receivedPattern, serverFor } from '../helpers/e2e.js';
-import { qpOf, talk, transaction, type Step } from '../helpers/smtp-client.js';
+import { qpOf, talk, transaction } from '../helpers/smtp-client.js';
+import { GREETING, TRANSCRIPT_REPLIES, TRANSCRIPT_STEPS } from '../helpers/transcript.js';
 
-const GREETING = 'mail.example.org';
-
-/** The client side of spec 3.3's transcript; each step earns exactly one of the replies below. */
-const TRANSCRIPT_STEPS: Step[] = [
-  'EHLO client.example\r\n',
-  'HELP\r\n',
-  'NOOP\r\n',
-  'VRFY postmaster\r\n',
-  'EXPN staff\r\n',
-  'RCPT TO:<a@example.org>\r\n',
-  'DATA\r\n',
-  'MAIL FROM:<bad@example.com>\r\n',
-  'RCPT TO:<a@example.org>\r\n',
-  'MAIL FROM:<s@good.example>\r\n',
-  'DATA\r\n',
-  'RCPT TO:<a@example.org>\r\n',
-  'RCPT TO:<b@sub.example.net>\r\n',
-  'RCPT TO:<c@example.net>\r\n', // ".example.net" matches sub-domains only
-  'RCPT TO:<d@other.example>\r\n',
-  'RCPT TO:<localpart>\r\n', // no "@": always accepted
-  'RCPT TO:<e@notexample.org>\r\n',
-  'DATA\r\n',
-  'Subject: transcript\r\n\r\nhello\r\n..dot\r\n.\r\n',
-  'RSET\r\n',
-  'MAIL FROM:<>\r\n',
-  'HELO client.example\r\n',
-  'QUIT\r\n',
-];
-
-/** Spec 3.3, "Verified V transcript", verbatim; the accept line is checked by shape. */
-const TRANSCRIPT_REPLIES = [
-  '220 mail.example.org ESMTP',
-  '250-mail.example.org',
-  '250-PIPELINING',
-  '250 8BITMIME',
-  '214 netqmail home page: http://qmail.org/netqmail',
-  '250 ok',
-  "252 send some mail, i'll try my best",
-  '502 unimplemented (#5.5.1)',
-  '503 MAIL first (#5.5.1)',
-  '503 MAIL first (#5.5.1)',
-  '250 ok',
-  '553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)',
-  '250 ok',
-  '503 RCPT first (#5.5.1)',
-  '250 ok',
-  '250 ok',
-  "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",
-  "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",
-  '250 ok',
-  "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",
-  '354 go ahead',
-  '250 ok 1795310976 qp 15164',
-  '250 flushed',
-  '250 ok',
-  '250 mail.example.org',
-  '221 mail.example.org',
-];
 const ACCEPT_INDEX = TRANSCRIPT_REPLIES.indexOf('250 ok 1795310976 qp 15164');
 const ACCEPT = /^250 ok (\d{9,11}) qp (\d+)$/;
 

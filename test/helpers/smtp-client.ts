@@ -35,6 +35,8 @@ export interface TalkOptions {
   readonly timeoutMs?: number;
   /** Wait for the server to close at the end; default: when the last step is QUIT. */
   readonly waitClose?: boolean;
+  /** Server address; default 127.0.0.1 (tests never leave loopback). */
+  readonly host?: '127.0.0.1' | '::1';
 }
 
 const CRLF = Buffer.from('\r\n');
@@ -64,12 +66,12 @@ export class SmtpClient {
     socket.on('error', end);
   }
 
-  static connect(port: number, timeoutMs = 5000): Promise<SmtpClient> {
+  static connect(port: number, timeoutMs = 5000, host = '127.0.0.1'): Promise<SmtpClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: '127.0.0.1', port });
+      const socket = net.connect({ host, port });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new Error(`connect to 127.0.0.1:${port} timed out`));
+        reject(new Error(`connect to ${host}:${port} timed out`));
       }, timeoutMs);
       socket.once('connect', () => {
         clearTimeout(timer);
@@ -173,7 +175,7 @@ export async function talk(port: number, steps: readonly Step[], opts: TalkOptio
   const timeoutMs = opts.timeoutMs ?? 15000;
   const deadline = Date.now() + timeoutMs;
   const left = (): number => Math.max(1, deadline - Date.now());
-  const client = await SmtpClient.connect(port, left());
+  const client = await SmtpClient.connect(port, left(), opts.host);
   try {
     const replies: Reply[] = [await client.reply(left())];
     const parts = steps.map(stepParts);

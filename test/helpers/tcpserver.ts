@@ -82,14 +82,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-function writeControl(dir: string, control: Readonly<Record<string, string | null>>): void {
+export function writeControl(dir: string, control: Readonly<Record<string, string | null>>): void {
   fs.mkdirSync(dir, { recursive: true });
   for (const [name, content] of Object.entries(control)) {
     if (content !== null) fs.writeFileSync(path.join(dir, name), content, 'latin1');
   }
 }
 
-function compileRules(dir: string, rules: string): string {
+export function compileRules(dir: string, rules: string): string {
   const cdb = path.join(dir, 'rules.cdb');
   const r = spawnSync('tcprules', [cdb, path.join(dir, 'rules.tmp')], { input: rules, encoding: 'latin1' });
   if (r.status !== 0) throw new Error(`tcprules failed (${r.status}): ${r.stderr}`);

@@ -131,7 +131,7 @@ export class Listener {
       return;
     }
     if (!decision.allow) {
-      this.log(`deny ${id} ${this.who(ep)}`);
+      this.log(`deny ${id} ${this.who(ep, this.opts.localHost)}`);
       socket.destroy();
       return;
     }
@@ -143,7 +143,6 @@ export class Listener {
     this.active.add(entry);
     this.perIpCount.set(ep.remoteIp, (this.perIpCount.get(ep.remoteIp) ?? 0) + 1);
     this.log(`status: ${this.active.size}/${this.opts.concurrency}`);
-    this.log(`ok ${id} ${this.who(ep)}`);
     let control: ControlSnapshot | undefined;
     let controlError: unknown;
     try {
@@ -152,7 +151,9 @@ export class Listener {
       controlError = err;
     }
     // TCPLOCALHOST: --local-host, else control/me, as `tcpserver -l "$(head -1 control/me)"` gives.
-    const env = tcpEnv(this.opts.env, ep, this.opts.localHost ?? control?.me, ruleEnv);
+    const localHost = this.opts.localHost ?? control?.me;
+    const env = tcpEnv(this.opts.env, ep, localHost, ruleEnv);
+    this.log(`ok ${id} ${this.who(ep, localHost)}`);
     runSession(
       { input: socket, output: socket },
       {
@@ -188,9 +189,9 @@ export class Listener {
     setTimeout(() => socket.destroy(), LINGER_MS).unref();
   }
 
-  private who(ep: Endpoint): string {
-    const local = this.opts.localHost ?? '';
-    return `${local}:${ep.localIp}:${ep.localPort} :${ep.remoteIp}::${ep.remotePort}`;
+  /** tcpserver's "LOCALHOST:LOCALIP:PORT REMOTEHOST:REMOTEIP:INFO:PORT" (no host or info here). */
+  private who(ep: Endpoint, localHost: string | undefined): string {
+    return `${localHost ?? ''}:${ep.localIp}:${ep.localPort} :${ep.remoteIp}::${ep.remotePort}`;
   }
 
   private log(text: string): void {

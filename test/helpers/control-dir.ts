@@ -1,11 +1,11 @@
 // A throw-away control directory for tests: { me: 'mx.example\n', rcpthosts: '...' }; a name
 // ending in '/' becomes a directory (an "unreadable" control file).
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { makeTempDir } from './tmp-dir.js';
 
 export function makeControlDir(files: Record<string, string | Buffer>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qfront-control-'));
+  const dir = makeTempDir('qfront-control-');
   for (const [name, content] of Object.entries(files)) {
     if (name.endsWith('/')) fs.mkdirSync(path.join(dir, name));
     else fs.writeFileSync(path.join(dir, name), content);
@@ -13,6 +13,4 @@ export function makeControlDir(files: Record<string, string | Buffer>): string {
   return dir;
 }
 
-export function removeDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
-}
+export { removeTempDir as removeDir } from './tmp-dir.js';

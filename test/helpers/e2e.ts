@@ -66,12 +66,4 @@ export function receivedAgeMs(m: RegExpExecArray): number {
   return Math.abs(Date.now() - Date.UTC(Number(y), month, Number(d), Number(hh), Number(mm), Number(ss)));
 }
 
-/** Waits until `check` returns true (polling), at most timeoutMs. */
-export async function eventually(check: () => boolean, timeoutMs = 3000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
+export { eventually } from './tmp-dir.js';

@@ -41,8 +41,12 @@ export interface ListenerOptions {
 /** How long a closed session's socket may wait for the client's FIN before it is destroyed. */
 const LINGER_MS = 5000;
 
+/** After our FIN, give the client LINGER_MS to close its side, then free the socket anyway. */
+function linger(socket: net.Socket): void {
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
 interface Active {
-  readonly ip: string;
   readonly socket: net.Socket;
   readonly stop: AbortController;
 }
@@ -139,7 +143,7 @@ export class Listener {
   }
 
   private run(socket: net.Socket, id: string, ep: Endpoint, ruleEnv: Readonly<Record<string, string>>): void {
-    const entry: Active = { ip: ep.remoteIp, socket, stop: new AbortController() };
+    const entry: Active = { socket, stop: new AbortController() };
     this.active.add(entry);
     this.perIpCount.set(ep.remoteIp, (this.perIpCount.get(ep.remoteIp) ?? 0) + 1);
     this.log(`status: ${this.active.size}/${this.opts.concurrency}`);
@@ -178,7 +182,7 @@ export class Listener {
         const left = (this.perIpCount.get(ep.remoteIp) ?? 1) - 1;
         if (left > 0) this.perIpCount.set(ep.remoteIp, left);
         else this.perIpCount.delete(ep.remoteIp);
-        setTimeout(() => socket.destroy(), LINGER_MS).unref();
+        linger(socket);
         this.log(`end ${id} status ${code}`);
         this.log(`status: ${this.active.size}/${this.opts.concurrency}`);
       });
@@ -186,7 +190,7 @@ export class Listener {
 
   private refuse(socket: net.Socket, reply: string): void {
     socket.end(`${reply}\r\n`);
-    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    linger(socket);
   }
 
   /** tcpserver's "LOCALHOST:LOCALIP:PORT REMOTEHOST:REMOTEIP:INFO:PORT" (no host or info here). */

@@ -1,10 +1,11 @@
-// Entry point of bin/qfront: argv parsing and wiring only. Subcommands: serve.
+// Entry point of bin/qfront: argv parsing and wiring only. Subcommands: serve, spf.
 
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveIds, runningAsRoot, type Ids } from '../door/privileges.js';
 import { serve } from '../door/serve.js';
+import { spfCommand, SPF_USAGE, UsageError } from './spf.js';
 import { controlDirOf } from '../door/settings.js';
 import type { ListenAddress } from '../door/listener.js';
 
@@ -75,11 +76,16 @@ async function serveCommand(args: string[]): Promise<void> {
 const [command, ...rest] = process.argv.slice(2);
 try {
   if (command === 'serve') await serveCommand(rest);
+  else if (command === 'spf') process.exitCode = await spfCommand(rest, (line) => process.stdout.write(`${line}\n`));
   else {
-    process.stderr.write(`${USAGE}\n`);
+    process.stderr.write(`${USAGE}\n\n${SPF_USAGE}\n`);
     process.exit(command === undefined || command === '--help' ? 0 : 100);
   }
 } catch (err) {
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`qfront: ${(err as Error).message}\n${SPF_USAGE}\n`);
+    process.exit(100);
+  }
   process.stderr.write(`qfront: fatal: ${(err as Error).message}\n`);
   process.exit(111);
 }

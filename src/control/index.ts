@@ -2,5 +2,5 @@
 export { Cdb, CdbFormatError, cdbHash } from './cdb.js';
 export { ControlDir, ControlReadError } from './files.js';
 export { firstLine, leadingInteger, listLines } from './rules.js';
-export { CONTROL_DEFAULTS, loadSnapshot } from './snapshot.js';
-export type { BadMailFrom, ControlSnapshot, RcptHosts } from './snapshot.js';
+export { CONTROL_DEFAULTS, loadSnapshot, loadSpfControl } from './snapshot.js';
+export type { BadMailFrom, ControlSnapshot, RcptHosts, SpfControl } from './snapshot.js';

@@ -13,6 +13,7 @@ import { firstLine, leadingInteger, listLines } from './rules.js';
 export const CONTROL_DEFAULTS = {
   timeoutsmtpd: 1200,
   databytes: 0,
+  spfbehavior: 0,
 } as const;
 
 /** rcpthosts and morercpthosts.cdb; entries are ASCII lower-cased. */
@@ -39,6 +40,20 @@ export interface ControlSnapshot {
   readonly rcpthosts: RcptHosts | undefined;
   /** undefined when control/badmailfrom is missing. */
   readonly badmailfrom: BadMailFrom | undefined;
+  /** The qmail-spf files (spec section 2.3). */
+  readonly spf: SpfControl;
+}
+
+/** qmail-spf's control files; an absent or empty one is undefined. */
+export interface SpfControl {
+  /** control/spfbehavior, 0 (off) when absent; SPFBEHAVIOR in the environment overrides it. */
+  readonly behavior: number;
+  /** control/spfrules: local terms inserted into every sender's record. */
+  readonly rules: string | undefined;
+  /** control/spfguess: terms tried when a domain publishes no record. */
+  readonly guess: string | undefined;
+  /** control/spfexp: the explanation (macro text) of a 550 when the record gives none. */
+  readonly exp: string | undefined;
 }
 
 const parseLine = (raw: Buffer): string => firstLine(raw.toString('latin1'));
@@ -61,7 +76,19 @@ export function loadSnapshot(dir: ControlDir): ControlSnapshot {
     databytes,
     rcpthosts: loadRcptHosts(dir),
     badmailfrom: dir.parsed('badmailfrom', parseSet),
+    spf: loadSpfControl(dir),
   });
+}
+
+/** qmail-spf's files alone (for `qfront spf --control`, which needs no control/me). */
+export function loadSpfControl(dir: ControlDir): SpfControl {
+  const line = (name: string): string | undefined => dir.parsed(name, parseLine) || undefined;
+  return {
+    behavior: dir.parsed('spfbehavior', parseInt) ?? CONTROL_DEFAULTS.spfbehavior,
+    rules: line('spfrules'),
+    guess: line('spfguess'),
+    exp: line('spfexp'),
+  };
 }
 
 function loadRcptHosts(dir: ControlDir): RcptHosts | undefined {

@@ -10,6 +10,7 @@ import type { LogSink } from '../log/index.js';
 import type { Queue } from '../queue/index.js';
 import { REPLY, runSession, type ConnectionEnv } from '../smtp/index.js';
 import { localIpChecker } from './local-ips.js';
+import { LazyResolver } from './resolver.js';
 import { RulesFile } from './rules-file.js';
 import { endpointOf, tcpEnv, type Endpoint } from './tcp-env.js';
 import { lookupRules } from './tcprules.js';
@@ -58,12 +59,27 @@ export class Listener {
   private readonly control: ControlDir;
   private readonly rules: RulesFile | undefined;
   private readonly isLocalIp = localIpChecker();
+  /**
+   * One resolver, and so one DNS cache, per DNSCACHEIP value: the daemon's, or one a tcprules
+   * rule sets (as the stdio door would see it). Rules are few, so this map stays small.
+   */
+  private readonly resolvers = new Map<string, LazyResolver>();
   private seq = 0;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly opts: ListenerOptions) {
     this.control = new ControlDir(opts.controlDir, true);
     this.rules = opts.rulesFile === undefined ? undefined : new RulesFile(opts.rulesFile);
+  }
+
+  private resolverFor(env: ConnectionEnv): LazyResolver {
+    const key = env.DNSCACHEIP ?? '';
+    let r = this.resolvers.get(key);
+    if (r === undefined) {
+      r = new LazyResolver(env.DNSCACHEIP === undefined ? this.opts.env : { DNSCACHEIP: env.DNSCACHEIP });
+      this.resolvers.set(key, r);
+    }
+    return r;
   }
 
   /** Binds every address; rejects if any cannot be bound. */
@@ -170,6 +186,7 @@ export class Listener {
         sink: this.opts.sink,
         id,
         isLocalIp: this.isLocalIp,
+        resolver: this.resolverFor(env),
         signal: entry.stop.signal,
       },
     )

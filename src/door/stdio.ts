@@ -10,6 +10,7 @@ import { stderrSink, type LogSink } from '../log/index.js';
 import { QmailQueue, type Queue } from '../queue/index.js';
 import { runSession, type ConnectionEnv } from '../smtp/index.js';
 import { localIpChecker } from './local-ips.js';
+import { LazyResolver } from './resolver.js';
 import { controlDirOf, queueCwd, queueTimeoutSeconds } from './settings.js';
 
 function kindOf(fd: number): 'stream' | 'file' | 'tty' {
@@ -46,6 +47,7 @@ export async function runStdio(opts: StdioOptions): Promise<number> {
   const control = new ControlDir(controlDirOf(env));
   const queue = opts.queue ?? new QmailQueue({ timeoutSeconds: queueTimeoutSeconds(env), cwd: queueCwd(env) });
   const id = String(process.pid);
+  const resolver = new LazyResolver(env);
   if (opts.argv.length > 0) {
     sink.line(`qmail-smtpd: pid ${id}: note: AUTH arguments ignored; AUTH is not offered by this qfront version`);
   }
@@ -56,7 +58,9 @@ export async function runStdio(opts: StdioOptions): Promise<number> {
     sink,
     id,
     isLocalIp: localIpChecker(),
+    resolver,
   });
+  resolver.close();
   await flushed(output);
   return code;
 }

@@ -3,12 +3,14 @@
 // client or the log itself, and never chooses reply text.
 
 /** qlog reason keywords of the rejections policy can return (spec section 6.2). */
-export type RejectReason = 'badmailfrom' | 'not_in_rcpthosts';
+export type RejectReason = 'badmailfrom' | 'not_in_rcpthosts' | 'spf';
 
 export interface Rejection {
   readonly reason: RejectReason;
-  /** qlog detail (the matched entry, ...). */
+  /** qlog detail (the matched entry, the SPF result word, ...). */
   readonly detail: string;
+  /** Lines of explanation for the reply (SPF's 550), already made safe for an SMTP reply. */
+  readonly text?: readonly string[];
 }
 
 /** The sender check at MAIL: refuse now, or accept and report `deferred` at every RCPT. */

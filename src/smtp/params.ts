@@ -20,6 +20,8 @@ export interface SessionParams {
   /** Bytes, 0 = unlimited; DATABYTES overrides control/databytes (non-numeric means 0). */
   readonly databytes: number;
   readonly timeoutMs: number;
+  /** spfbehavior 0-6 (higher values act as 6); SPFBEHAVIOR overrides control/spfbehavior. */
+  readonly spfBehavior: number;
 }
 
 export function sessionParams(env: ConnectionEnv, control: ControlSnapshot): SessionParams {
@@ -33,5 +35,6 @@ export function sessionParams(env: ConnectionEnv, control: ControlSnapshot): Ses
     relayClient: env.RELAYCLIENT,
     databytes: databytesEnv === undefined ? control.databytes : (leadingInteger(databytesEnv) ?? 0),
     timeoutMs: control.timeoutSeconds * 1000,
+    spfBehavior: Math.min(6, env.SPFBEHAVIOR === undefined ? control.spf.behavior : (leadingInteger(env.SPFBEHAVIOR) ?? 0)),
   };
 }

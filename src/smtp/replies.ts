@@ -30,6 +30,23 @@ export const REPLY = {
   busy: '421 too many connections, try again later (#4.3.2)',
   busyFromYou: '421 too many connections from your address, try again later (#4.3.2)',
   shuttingDown: '421 service shutting down, try again later (#4.3.2)',
+  spfLookupFailure: '451 SPF lookup failure (#4.3.0)',
+} as const;
+
+/** Where a sender refused by SPF can read what SPF is (a page that will not go away). */
+const SPF_HELP = 'Please see https://www.rfc-editor.org/rfc/rfc7208.html';
+
+/**
+ * The 550 explanation for each result a spfbehavior level can refuse, used when the record has
+ * no exp= and control/spfexp is absent. Macro text in qmail-spf's dialect (%{xs}: "SPF record
+ * at DOMAIN" or "local policy"; %{xe}: the error); each LF starts another reply line.
+ */
+export const SPF_EXPLANATION = {
+  fail: `SPF fail: %{o} does not allow %{i} to send its mail (%{xs})\n${SPF_HELP}`,
+  softfail: `SPF softfail: %{o} does not want %{i} to send its mail (%{xs})\n${SPF_HELP}`,
+  neutral: `SPF neutral: %{o} neither allows nor denies %{i} (%{xs}) and this server needs a pass\n${SPF_HELP}`,
+  none: `SPF none: %{o} publishes no SPF record and this server needs one\n${SPF_HELP}`,
+  permerror: `SPF permerror: the SPF record of %{o} cannot be used: %{xe}\n${SPF_HELP}`,
 } as const;
 
 export const greetingReply = (greeting: string): string => `220 ${greeting} ESMTP`;
@@ -62,5 +79,15 @@ export function rejectionReply(r: Rejection): string {
       return REPLY.badMailFrom;
     case 'not_in_rcpthosts':
       return REPLY.noGateway;
+    case 'spf':
+      if (r.detail === 'lookupfailure') return REPLY.spfLookupFailure;
+      return spfRejection(r.text ?? []);
   }
+}
+
+/** qmail-spf's 550: "550-LINE" for every line but the last, "550 LINE (#5.7.1)". */
+function spfRejection(lines: readonly string[]): string {
+  const all = lines.length === 0 ? [''] : lines;
+  const last = all.length - 1;
+  return all.map((l, i) => (i === last ? `550 ${l} (#5.7.1)` : `550-${l}`)).join('\r\n');
 }

@@ -4,6 +4,7 @@
 // qmail-smtpd would have: 0 after QUIT, 1 otherwise. Never throws.
 
 import { ControlReadError, type ControlSnapshot } from '../control/index.js';
+import type { Resolver } from '../dns/index.js';
 import type { LogSink } from '../log/index.js';
 import type { Queue } from '../queue/index.js';
 import { driveSession, type SessionIo } from './connection.js';
@@ -24,6 +25,8 @@ export interface RunDeps {
   /** The qlog pid field. */
   readonly id: string;
   readonly isLocalIp: (ipv4: string) => boolean;
+  /** DNS for SPF (one per process, shared by its sessions). */
+  readonly resolver?: Resolver;
   readonly now?: () => number;
   readonly maxLineBytes?: number;
   /** Aborted when the server shuts down (see DriverOptions.signal). */
@@ -51,6 +54,7 @@ export async function runSession(io: SessionIo, deps: RunDeps): Promise<0 | 1> {
     log,
     now: deps.now ?? Date.now,
     isLocalIp: deps.isLocalIp,
+    resolver: deps.resolver,
   });
   return driveSession(io, session, {
     timeoutMs: params.timeoutMs,

@@ -5,12 +5,14 @@
 // Spec qmail-smtpd.md 3.1-3.7 (V), with the differences listed in the README.
 
 import type { ControlSnapshot } from '../control/index.js';
-import { headerFor } from './received-fields.js';
-import { checkRecipient, checkSender, type PolicySettings, type SenderVerdict } from '../policy/index.js';
+import type { Resolver } from '../dns/index.js';
+import { headerFor, spfHeaderFor } from './received-fields.js';
+import { checkRecipient, type PolicySettings, type SenderVerdict, type SpfDecision, type SpfSettings } from '../policy/index.js';
 import { QueueStartError, type Queue } from '../queue/index.js';
-import { asciiEqualsIgnoreCase, asciiLower } from '../util/ascii.js';
+import { asciiEqualsIgnoreCase } from '../util/ascii.js';
 import { MAX_ADDRESS_BYTES, parseAddressArg, rewriteLocalIpLiteral } from './address.js';
 import { splitCommand, type Verb } from './commands.js';
+import { decideMail, type MailContext, type MailDecision } from './mail-phase.js';
 import { MessageIntake } from './message.js';
 import type { ConnectionEnv, SessionParams } from './params.js';
 import * as R from './replies.js';
@@ -27,6 +29,8 @@ export interface SessionDeps {
   readonly now: () => number;
   /** Is this dotted IPv4 address one of ours? May throw: "421 unable to figure out my IP addresses". */
   readonly isLocalIp: (ipv4: string) => boolean;
+  /** DNS for SPF; needed only when spfbehavior is above 0. */
+  readonly resolver?: Resolver;
 }
 
 export interface Step {
@@ -43,6 +47,8 @@ interface Transaction {
   readonly sender: string;
   readonly recipients: string[];
   readonly verdict: SenderVerdict;
+  /** Set when SPF was evaluated for this transaction. */
+  readonly spf?: SpfDecision;
 }
 
 type Parsed = { readonly address: string; readonly params: string } | { readonly step: Step };
@@ -54,10 +60,22 @@ export class Session {
   private dataTx: Transaction | undefined;
   private lastQp = '';
   private readonly policy: PolicySettings;
+  private readonly mailContext: MailContext;
 
   constructor(private readonly deps: SessionDeps) {
-    this.helo = deps.params.remoteHost;
-    this.policy = { control: deps.control, relayClient: deps.params.relayClient };
+    const p = deps.params;
+    this.helo = p.remoteHost;
+    this.policy = { control: deps.control, relayClient: p.relayClient };
+    const spf: SpfSettings = {
+      behavior: p.spfBehavior,
+      control: deps.control.spf,
+      resolver: deps.resolver,
+      local: p.local,
+      relayClient: p.relayClient,
+      isLocalIp: deps.isLocalIp,
+      defaultExplanation: R.SPF_EXPLANATION,
+    };
+    this.mailContext = { policy: this.policy, spf, databytes: p.databytes, remoteIp: p.remoteIp };
   }
 
   greeting(): string {
@@ -121,23 +139,27 @@ export class Session {
     return { address: rewritten, params };
   }
 
-  private mail(arg: string): Step {
+  private mail(arg: string): Step | Promise<Step> {
     const parsed = this.parse(arg);
     if ('step' in parsed) return parsed.step;
-    const { address, params } = parsed;
     this.tx = undefined;
-    const limit = this.deps.params.databytes;
-    if (limit > 0 && declaredSize(params) > limit) {
+    const { address, params } = parsed;
+    const decision = decideMail(this.mailContext, address, params, this.helo);
+    if (decision instanceof Promise) return decision.then((d) => this.mailDecided(address, d));
+    return this.mailDecided(address, decision);
+  }
+
+  private mailDecided(address: string, d: MailDecision): Step {
+    if (d.kind === 'too-big') {
       this.envelopeLog('rejected', R.REPLY.tooBig, 'databytes_limit_exceeded', '', address);
       return { reply: R.REPLY.tooBig };
     }
-    const verdict = checkSender(this.policy, address);
-    if (verdict.refuse !== undefined) {
-      const reply = R.rejectionReply(verdict.refuse);
-      this.envelopeLog('rejected', reply, verdict.refuse.reason, verdict.refuse.detail, address);
+    if (d.kind === 'refuse') {
+      const reply = R.rejectionReply(d.rejection);
+      this.envelopeLog('rejected', reply, d.rejection.reason, d.rejection.detail, address);
       return { reply };
     }
-    this.tx = { sender: address, recipients: [], verdict };
+    this.tx = { sender: address, recipients: [], verdict: d.verdict, spf: d.spf };
     return { reply: R.REPLY.ok };
   }
 
@@ -166,9 +188,11 @@ export class Session {
     const d = this.deps;
     let intake: MessageIntake;
     try {
-      const job = await d.queue.open({ env: d.env, envelope: { sender: tx.sender, recipients: tx.recipients } });
+      const job = await d.queue.open({ env: queueEnv(d.env, tx.spf), envelope: { sender: tx.sender, recipients: tx.recipients } });
       this.lastQp = job.qp;
-      intake = new MessageIntake(job, headerFor(d.params, this.fakeHelo, d.now()), d.params.databytes);
+      let header = headerFor(d.params, this.fakeHelo, d.now());
+      if (tx.spf !== undefined) header += spfHeaderFor(d.params, tx.spf.outcome, this.helo);
+      intake = new MessageIntake(job, header, d.params.databytes);
     } catch (err) {
       if (!(err instanceof QueueStartError)) throw err;
       d.log.note(`qq start failed: ${err.message}`);
@@ -242,13 +266,9 @@ export class Session {
   }
 }
 
-/** The SIZE= value among MAIL's ESMTP parameters (RFC 1870), 0 when absent or unreadable. */
-function declaredSize(params: string): number {
-  for (const p of params.split(' ')) {
-    if (asciiLower(p.slice(0, 5)) === 'size=') {
-      const n = Number.parseInt(p.slice(5), 10);
-      return Number.isFinite(n) && n > 0 ? n : 0;
-    }
-  }
-  return 0;
+/** The queue program's environment: SPFRESULT set when SPF ran, removed when it did not (qmail-spf). */
+function queueEnv(env: ConnectionEnv, spf: SpfDecision | undefined): ConnectionEnv {
+  if (spf !== undefined) return { ...env, SPFRESULT: spf.word };
+  if (env.SPFRESULT === undefined) return env;
+  return { ...env, SPFRESULT: undefined };
 }

@@ -2,6 +2,7 @@
 // server's reply text out, with the log lines, the exit status and what the queue got.
 import { PassThrough } from 'node:stream';
 import { ControlDir, loadSnapshot } from '../../src/control/index.js';
+import type { Resolver } from '../../src/dns/index.js';
 import { MemorySink } from '../../src/log/index.js';
 import { runSession, type ConnectionEnv } from '../../src/smtp/index.js';
 import { makeControlDir, removeDir } from './control-dir.js';
@@ -36,6 +37,8 @@ export interface ConverseOptions {
   readonly now?: () => number;
   readonly maxLineBytes?: number;
   readonly isLocalIp?: (ip: string) => boolean;
+  /** DNS for SPF. */
+  readonly resolver?: Resolver;
   /** Keep the input open after the last chunk (for timeout tests). */
   readonly keepOpen?: boolean;
 }
@@ -60,6 +63,7 @@ export async function converse(input: string | Buffer | (string | Buffer)[], opt
       isLocalIp: opts.isLocalIp ?? ((ip) => ip === '127.0.0.1' || ip === '198.51.100.1'),
       now: opts.now ?? (() => Date.UTC(2026, 10, 22, 1, 29, 41)),
       maxLineBytes: opts.maxLineBytes,
+      resolver: opts.resolver,
     },
   );
   const chunks = Array.isArray(input) ? input : [input];

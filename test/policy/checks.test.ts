@@ -11,6 +11,7 @@ function control(over: Partial<ControlSnapshot> = {}): ControlSnapshot {
     databytes: 0,
     rcpthosts: { entries: new Set(['example.org', '.example.net']), more: undefined },
     badmailfrom: new Set(['bad@example.com', '@spam.example']),
+    spf: { behavior: 0, rules: undefined, guess: undefined, exp: undefined },
     ...over,
   };
 }

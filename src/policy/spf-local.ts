@@ -1,0 +1,21 @@
+// Is the SMTP client one of our own addresses? qmail-spf passes such clients by "local policy"
+// without asking DNS. Loopback (127/8, ::1) always counts; other addresses are asked of the
+// door's local-address check (IPv4, as qmail's ipme). Never throws: a failing check means "no".
+
+import ipaddr from 'ipaddr.js';
+
+export function isLocalClient(ip: string, isLocalIp: (ipv4: string) => boolean): boolean {
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    addr = ipaddr.process(ip);
+  } catch {
+    return false;
+  }
+  if (addr.range() === 'loopback') return true;
+  if (addr.kind() !== 'ipv4') return false;
+  try {
+    return isLocalIp(addr.toString());
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,132 @@
+// IP addresses as SPF sees them (RFC 7208 5.6 ip4/ip6, 5/9 IPv4-mapped clients, 7.3 %{i} %{c} %{v}).
+// Contract: strict text parsers that return undefined instead of throwing, prefix matching on raw
+// bytes, and the reverse/dotted forms the PTR lookup and the macros need. Never accepts what RFC
+// 7208 rejects: leading zeros in dotted quads, short quads ("1.2.3"), zone ids, ports.
+
+import ipaddr from 'ipaddr.js';
+
+export interface IpAddress {
+  readonly family: 4 | 6;
+  /** 4 or 16 octets, network order. */
+  readonly bytes: readonly number[];
+}
+
+// qnum of the ip4-network ABNF: 0-255 without leading zeros.
+const QNUM = /^(0|[1-9][0-9]{0,2})$/;
+const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
+
+/** A dotted quad exactly as ip4-network allows it, or undefined. */
+export function parseIPv4(text: string): number[] | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  const bytes: number[] = [];
+  for (const part of parts) {
+    if (!QNUM.test(part)) return undefined;
+    const n = Number(part);
+    if (n > 255) return undefined;
+    bytes.push(n);
+  }
+  return bytes;
+}
+
+/** An IPv6 address in any RFC 4291 2.2 text form (hex groups, "::", trailing dotted quad). */
+export function parseIPv6(text: string): number[] | undefined {
+  let head = text;
+  let tailV4: number[] = [];
+  const lastColon = text.lastIndexOf(':');
+  if (lastColon === -1) return undefined;
+  if (text.includes('.', lastColon)) {
+    const v4 = parseIPv4(text.slice(lastColon + 1));
+    if (v4 === undefined) return undefined;
+    tailV4 = v4;
+    // Drop the colon before the quad unless it is the second half of a "::".
+    head = text.slice(0, lastColon + 1);
+    if (!head.endsWith('::')) head = head.slice(0, -1);
+  }
+  const groupsWanted = tailV4.length === 4 ? 6 : 8;
+  const halves = head.split('::');
+  if (halves.length > 2) return undefined;
+  const toGroups = (s: string): number[] | undefined => {
+    if (s === '') return [];
+    const out: number[] = [];
+    for (const g of s.split(':')) {
+      if (!HEX_GROUP.test(g)) return undefined;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const left = toGroups(halves[0] ?? '');
+  if (left === undefined) return undefined;
+  let groups: number[];
+  if (halves.length === 2) {
+    const right = toGroups(halves[1] ?? '');
+    if (right === undefined || left.length + right.length > groupsWanted - 1) return undefined;
+    groups = [...left, ...new Array<number>(groupsWanted - left.length - right.length).fill(0), ...right];
+  } else {
+    if (left.length !== groupsWanted) return undefined;
+    groups = left;
+  }
+  const bytes: number[] = [];
+  for (const g of groups) bytes.push(g >> 8, g & 0xff);
+  return [...bytes, ...tailV4];
+}
+
+function isV4Mapped(bytes: readonly number[]): boolean {
+  for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return false;
+  return bytes[10] === 0xff && bytes[11] === 0xff;
+}
+
+/** The client address; an IPv4-mapped IPv6 address is the IPv4 address it maps (5/9). */
+export function parseClientIp(text: string): IpAddress | undefined {
+  const v4 = parseIPv4(text);
+  if (v4 !== undefined) return { family: 4, bytes: v4 };
+  const v6 = parseIPv6(text);
+  if (v6 === undefined) return undefined;
+  if (isV4Mapped(v6)) return { family: 4, bytes: v6.slice(12) };
+  return { family: 6, bytes: v6 };
+}
+
+/** An A or AAAA answer as bytes of the asked family (undefined when unreadable). */
+export function parseRecordAddress(text: string, family: 4 | 6): number[] | undefined {
+  return family === 4 ? parseIPv4(text) : parseIPv6(text);
+}
+
+/** True when the first `prefix` bits of a and b agree. */
+export function inPrefix(a: readonly number[], b: readonly number[], prefix: number): boolean {
+  if (a.length !== b.length) return false;
+  let bits = prefix;
+  for (let i = 0; i < a.length && bits > 0; i++, bits -= 8) {
+    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+    if (((a[i] ?? 0) & mask) !== ((b[i] ?? 0) & mask)) return false;
+  }
+  return true;
+}
+
+function nibbles(bytes: readonly number[]): string[] {
+  const out: string[] = [];
+  for (const b of bytes) out.push((b >> 4).toString(16).toUpperCase(), (b & 0xf).toString(16).toUpperCase());
+  return out;
+}
+
+/**
+ * %{i}: the dotted quad, or for IPv6 the 32 nibbles joined with dots. Nibbles are upper-case,
+ * as in the RFC's own example in 7.4 and as the conformance suite's v-macro-ip6 test expects.
+ */
+export function dottedForm(ip: IpAddress): string {
+  return ip.family === 4 ? ip.bytes.join('.') : nibbles(ip.bytes).join('.');
+}
+
+/** The name a PTR query for this address goes to (RFC 1035 3.5, RFC 3596 2.5). */
+export function reverseName(ip: IpAddress): string {
+  return ip.family === 4
+    ? `${[...ip.bytes].reverse().join('.')}.in-addr.arpa`
+    : `${nibbles(ip.bytes).reverse().join('.').toLowerCase()}.ip6.arpa`;
+}
+
+/** %{c}: dotted quad, or IPv6 in the RFC 5952 canonical form. */
+export function displayForm(ip: IpAddress): string {
+  if (ip.family === 4) return ip.bytes.join('.');
+  const parts: number[] = [];
+  for (let i = 0; i < 16; i += 2) parts.push(((ip.bytes[i] ?? 0) << 8) | (ip.bytes[i + 1] ?? 0));
+  return new ipaddr.IPv6(parts).toRFC5952String();
+}

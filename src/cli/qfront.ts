@@ -17,6 +17,9 @@ const USAGE = `usage: qfront serve [options]
   --control DIR          control directory (default $CONTROLDIR, else $QMAILHOME/control)
   --spool DIR            built-in spool instead of qmail-queue (when QMAILQUEUE is unset)
   --local-host NAME      TCPLOCALHOST, as tcpserver -l (default: control/me)
+  --remote-host          TCPREMOTEHOST from the client's PTR record, as tcpserver -h
+                         (default: not looked up, as tcpserver -H)
+  --paranoid             with --remote-host: keep the name only if it points back, as -p
   --user USER --group G  run sessions as this user and group (required as root)
   --drain-timeout S      on SIGTERM, seconds to let sessions in DATA finish (default 60)
   --embedded             the embedded default: 127.0.0.1:2525, the repo's control/,
@@ -48,6 +51,8 @@ async function serveCommand(args: string[]): Promise<void> {
       control: { type: 'string' },
       spool: { type: 'string' },
       'local-host': { type: 'string' },
+      'remote-host': { type: 'boolean' },
+      paranoid: { type: 'boolean' },
       user: { type: 'string' },
       group: { type: 'string' },
       'drain-timeout': { type: 'string' },
@@ -67,6 +72,7 @@ async function serveCommand(args: string[]): Promise<void> {
     controlDir: path.resolve(values.control ?? (embedded ? path.join(REPO, 'control') : controlDirOf(process.env))),
     spoolDir: values.spool !== undefined ? path.resolve(values.spool) : embedded ? path.join(REPO, 'var/spool') : undefined,
     localHost: values['local-host'],
+    remoteHost: values['remote-host'] !== true ? 'off' : values.paranoid === true ? 'paranoid' : 'lookup',
     ids,
     drainSeconds: count(values['drain-timeout'], 60, '--drain-timeout'),
     env: process.env,

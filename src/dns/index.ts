@@ -12,6 +12,6 @@ export { DEFAULT_CACHE_ENTRIES, MAX_CACHE_TTL, MAX_NEGATIVE_TTL } from './cache.
 export { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_MS, EDNS_UDP_PAYLOAD } from './client.js';
 export { DEFAULT_NEGATIVE_TTL, MAX_CNAME_CHAIN } from './answer.js';
 export type { NameCheck } from './names.js';
-export { MAX_LABEL_OCTETS, MAX_NAME_OCTETS, checkName, sameName } from './names.js';
+export { MAX_LABEL_OCTETS, MAX_NAME_OCTETS, checkName, reverseName, sameName } from './names.js';
 export type { DnsCounters, DnsResolver, LookupObserver, ResolverOptions } from './resolver.js';
 export { createResolver } from './resolver.js';

@@ -56,3 +56,14 @@ export function nameKey(name: string): string {
 export function sameName(a: string, b: string): boolean {
   return a.length === b.length && nameKey(a) === nameKey(b);
 }
+
+/**
+ * The name a PTR query for an address goes to: a.b.c.d -> d.c.b.a.in-addr.arpa (RFC 1035 3.5),
+ * 16 IPv6 octets -> 32 lower-case nibbles under ip6.arpa (RFC 3596 2.5).
+ */
+export function reverseName(octets: readonly number[]): string {
+  if (octets.length === 4) return `${[...octets].reverse().join('.')}.in-addr.arpa`;
+  const nibbles: string[] = [];
+  for (const b of octets) nibbles.push((b >> 4).toString(16), (b & 0xf).toString(16));
+  return `${nibbles.reverse().join('.')}.ip6.arpa`;
+}

@@ -10,6 +10,7 @@ import type { LogSink } from '../log/index.js';
 import type { Queue } from '../queue/index.js';
 import { REPLY, runSession, type ConnectionEnv } from '../smtp/index.js';
 import { localIpChecker } from './local-ips.js';
+import { remoteHostOf, type RemoteHostMode } from './remote-host.js';
 import { LazyResolver } from './resolver.js';
 import { RulesFile } from './rules-file.js';
 import { endpointOf, tcpEnv, type Endpoint } from './tcp-env.js';
@@ -37,6 +38,8 @@ export interface ListenerOptions {
   readonly sink: LogSink;
   /** Seconds shutdown() waits for sessions in DATA before cutting them off. */
   readonly drainSeconds: number;
+  /** TCPREMOTEHOST from DNS, as tcpserver -h (-p for paranoid); default off, as -H. */
+  readonly remoteHost?: RemoteHostMode;
 }
 
 /** How long a closed session's socket may wait for the client's FIN before it is destroyed. */
@@ -56,6 +59,8 @@ export class Listener {
   private readonly servers: net.Server[] = [];
   private readonly active = new Set<Active>();
   private readonly perIpCount = new Map<string, number>();
+  /** Connections waiting for their PTR lookup: they count against the concurrency limit. */
+  private resolving = 0;
   private readonly control: ControlDir;
   private readonly rules: RulesFile | undefined;
   private readonly isLocalIp = localIpChecker();
@@ -132,8 +137,9 @@ export class Listener {
     const id = `${process.pid}.${++this.seq}`;
     const ep = endpointOf(socket);
     if (this.closing !== undefined) return this.refuse(socket, REPLY.shuttingDown);
-    if (this.active.size >= this.opts.concurrency) {
-      this.log(`busy ${id} from ${ep.remoteIp}: ${this.active.size}/${this.opts.concurrency}`);
+    const busy = this.active.size + this.resolving;
+    if (busy >= this.opts.concurrency) {
+      this.log(`busy ${id} from ${ep.remoteIp}: ${busy}/${this.opts.concurrency}`);
       return this.refuse(socket, REPLY.busy);
     }
     const fromIp = this.perIpCount.get(ep.remoteIp) ?? 0;
@@ -141,10 +147,24 @@ export class Listener {
       this.log(`busy ${id} from ${ep.remoteIp}: ${fromIp} from this address`);
       return this.refuse(socket, REPLY.busyFromYou);
     }
+    const mode = this.opts.remoteHost ?? 'off';
+    if (mode === 'off') return this.admit(socket, id, ep);
+    // The lookup holds a concurrency slot, so a flood of slow PTR lookups is bounded too.
+    this.resolving++;
+    void remoteHostOf(this.resolverFor(this.opts.env), ep.remoteIp, mode).then((remoteHost) => {
+      this.resolving--;
+      if (socket.destroyed) return;
+      if (this.closing !== undefined) return this.refuse(socket, REPLY.shuttingDown);
+      this.admit(socket, id, remoteHost === undefined ? ep : { ...ep, remoteHost });
+    });
+  }
+
+  /** tcprules (ucspi-tcp's lookup order, =host rules too when the name is known), then the session. */
+  private admit(socket: net.Socket, id: string, ep: Endpoint): void {
     let decision;
     try {
       const cdb = this.rules?.current();
-      decision = cdb === undefined ? { allow: true, env: {} } : lookupRules(cdb, { ip: ep.remoteIp });
+      decision = cdb === undefined ? { allow: true, env: {} } : lookupRules(cdb, { ip: ep.remoteIp, host: ep.remoteHost });
     } catch (err) {
       this.log(`warning: unable to read rules ${this.rules?.file}: ${(err as Error).message}; dropping ${id}`);
       socket.destroy();
@@ -212,7 +232,7 @@ export class Listener {
 
   /** tcpserver's "LOCALHOST:LOCALIP:PORT REMOTEHOST:REMOTEIP:INFO:PORT" (no host or info here). */
   private who(ep: Endpoint, localHost: string | undefined): string {
-    return `${localHost ?? ''}:${ep.localIp}:${ep.localPort} :${ep.remoteIp}::${ep.remotePort}`;
+    return `${localHost ?? ''}:${ep.localIp}:${ep.localPort} ${ep.remoteHost ?? ''}:${ep.remoteIp}::${ep.remotePort}`;
   }
 
   private log(text: string): void {

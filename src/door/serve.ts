@@ -7,6 +7,7 @@ import { stderrSink, type LogSink } from '../log/index.js';
 import { QmailQueue, Spool, type Queue } from '../queue/index.js';
 import type { ConnectionEnv } from '../smtp/index.js';
 import { Listener, type ListenAddress } from './listener.js';
+import type { RemoteHostMode } from './remote-host.js';
 import { dropPrivileges, runningAsRoot, type Ids } from './privileges.js';
 import { queueCwd, queueTimeoutSeconds } from './settings.js';
 
@@ -18,6 +19,7 @@ export interface ServeConfig {
   readonly controlDir: string;
   readonly spoolDir?: string;
   readonly localHost?: string;
+  readonly remoteHost?: RemoteHostMode;
   /** Who sessions run as; required when started as root. */
   readonly ids?: Ids;
   readonly drainSeconds: number;
@@ -45,6 +47,7 @@ export async function serve(config: ServeConfig): Promise<Listener> {
     perIp: config.perIp,
     controlDir: config.controlDir,
     localHost: config.localHost,
+    remoteHost: config.remoteHost,
     queue: queueOf(config),
     env: config.env,
     sink,

@@ -1,6 +1,7 @@
 // The UCSPI-TCP environment tcpserver gives a child (tcp-environ(5)), built for one accepted
-// socket: PROTO, TCPLOCALIP/PORT/HOST, TCPREMOTEIP/PORT, no TCPREMOTEHOST or TCPREMOTEINFO (we do
-// no PTR or ident lookups: tcpserver -H -R), then the matching tcprules assignments on top.
+// socket: PROTO, TCPLOCALIP/PORT/HOST, TCPREMOTEIP/PORT, TCPREMOTEHOST when the listener looked the
+// client's name up (tcpserver -h; else as -H), never TCPREMOTEINFO (no ident: tcpserver -R), then the
+// matching tcprules assignments on top.
 // IPv4-mapped IPv6 peers are plain IPv4 (PROTO=TCP); IPv6 peers get PROTO=TCP6 and the TCP6*
 // names of ucspi-tcp6 as well as the TCP* ones, so qmail-smtpd-style code finds TCPREMOTEIP.
 
@@ -14,6 +15,8 @@ export interface Endpoint {
   readonly remoteIp: string;
   readonly remotePort: string;
   readonly ipv6: boolean;
+  /** The client's name from DNS, when the listener looks it up (remote-host.ts). */
+  readonly remoteHost?: string;
 }
 
 /** RFC 5952 text for IPv6, dotted quad for IPv4 and IPv4-mapped addresses. */
@@ -61,6 +64,7 @@ export function tcpEnv(
   set('TCPLOCALHOST', localHost);
   set('TCPREMOTEIP', ep.remoteIp);
   set('TCPREMOTEPORT', ep.remotePort);
+  set('TCPREMOTEHOST', ep.remoteHost);
   Object.assign(env, ruleEnv);
   return env;
 }

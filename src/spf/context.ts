@@ -3,7 +3,7 @@
 // single door to DNS, which also writes the trace. Contract: query() never throws and never
 // returns anything but a DnsAnswer; an unusable name is answered as NXDOMAIN without asking DNS.
 
-import type { DnsAnswer, DnsFailure, MxData, RecordData, Resolver, RrType } from '../dns/types.js';
+import type { DnsAnswer, DnsFailure, MxData, RecordData, Resolver, RrType } from '../dns/index.js';
 import { isQueryable } from './domain.js';
 import type { IpAddress } from './ip.js';
 import { MAX_DNS_TERMS, MAX_ELAPSED_MS, MAX_VOID_LOOKUPS } from './limits.js';

@@ -116,12 +116,6 @@ export function dottedForm(ip: IpAddress): string {
   return ip.family === 4 ? ip.bytes.join('.') : nibbles(ip.bytes).join('.');
 }
 
-/** The name a PTR query for this address goes to (RFC 1035 3.5, RFC 3596 2.5). */
-export function reverseName(ip: IpAddress): string {
-  return ip.family === 4
-    ? `${[...ip.bytes].reverse().join('.')}.in-addr.arpa`
-    : `${nibbles(ip.bytes).reverse().join('.').toLowerCase()}.ip6.arpa`;
-}
 
 /** %{c}: dotted quad, or IPv6 in the RFC 5952 canonical form. */
 export function displayForm(ip: IpAddress): string {

@@ -3,7 +3,7 @@
 // Failure (temperror for DNS errors, permerror for limits); none of them throws. DNS-querying
 // mechanisms are counted against the 10-term limit before they query, voids after (4.6.4).
 
-import type { DnsAnswer, MxData } from '../dns/types.js';
+import type { DnsAnswer, MxData } from '../dns/index.js';
 import { countDnsTerm, countVoid, dnsProblem, permerror, query, temperror, type Context, type Failure } from './context.js';
 import { isAtOrBelow, withoutTrailingDot } from './domain.js';
 import { expandTarget } from './expand.js';

@@ -3,15 +3,15 @@
 // first 10 PTR names are ever considered. DNS errors never escape: for the ptr mechanism a PTR
 // failure means no match and an address failure skips that name; for %{p} they give "unknown".
 
-import type { DnsAnswer } from '../dns/types.js';
+import { reverseName, type DnsAnswer } from '../dns/index.js';
 import { query, type Context } from './context.js';
 import { isAtOrBelow, sameName, withoutTrailingDot } from './domain.js';
-import { inPrefix, parseRecordAddress, reverseName } from './ip.js';
+import { inPrefix, parseRecordAddress } from './ip.js';
 import { MAX_PTR_NAMES } from './limits.js';
 
 /** The PTR query for the client address. */
 export function ptrLookup(ctx: Context): Promise<DnsAnswer<string>> {
-  return query(ctx, reverseName(ctx.ip), 'PTR');
+  return query(ctx, reverseName(ctx.ip.bytes), 'PTR');
 }
 
 /** The names a PTR answer offers, in answer order, cut to the first 10 (4.6.4). */

@@ -2,7 +2,7 @@
 // nothing of SMTP or qmail: the policy layer turns an SpfOutcome into replies, headers and logs.
 // Never throws for DNS trouble or bad records: those are temperror and permerror outcomes.
 
-import type { Resolver } from '../dns/types.js';
+import type { Resolver } from '../dns/index.js';
 
 export type SpfResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'permerror' | 'temperror';
 

@@ -1,22 +1,20 @@
 // SPF checks per second, qfront against pyspf, over the same zones served by Debian's nsd on
-// 127.0.0.1: big-sender records (a, mx with two hosts, ip4 ranges, a three-level include chain,
-// ~all) for N sender domains, with clients that pass and that softfail. Cold and warm cells.
+// 127.0.0.1 (test/helpers/nsd.ts): big-sender records (a, mx with two hosts, ip4 ranges, a
+// three-level include chain, ~all) for N sender domains, with clients that pass and that
+// softfail. Cold and warm cells.
 // A benchmark, not a test: run it through scripts/bench-spf. Aborts on any result mismatch.
 // Usage: node dist/scripts/bench-spf.js [--domains 300] [--seconds 2] [--rounds 3] [--python PATH]
 
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import * as dgram from 'node:dgram';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createResolver } from '../src/dns/index.js';
 import { checkHost, type SpfResult } from '../src/spf/index.js';
+import { startNsd, type Nsd } from '../test/helpers/nsd.js';
 
 const ZONE = 'bench.test';
-const NSD_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
 const PYTHONS = ['python3', '/usr/bin/python3'];
 /** TTL long enough that nothing expires from a warm cache during a run. */
 const ZONE_TTL = 3600;
@@ -26,11 +24,7 @@ const WARMUP_CHECKS = 100;
 const CLOCK_EVERY = 16;
 /** Checks whose results qfront and pyspf must agree on before anything is timed. */
 const SAMPLE_CHECKS = 60;
-const STARTUP_MS = 5000;
-const POLL_MS = 100;
 const DNS_TIMEOUT_MS = 2000;
-/** Grace between SIGTERM and SIGKILL for nsd. */
-const STOP_MS = 2000;
 /** With two CPUs or more: the peers on one, nsd on another. */
 const PEER_CPU = '0';
 const NSD_CPU = '1';
@@ -48,8 +42,8 @@ const DOMAINS = Number(values.domains);
 const SECONDS = Number(values.seconds);
 /** Every cell is timed this many times, rounds interleaving the peers; the median is shown. */
 const ROUNDS = Number(values.rounds);
-/** nsd's port: --port, else one free for UDP and TCP when the bench starts. */
-const PORT = values.port !== undefined ? Number(values.port) : await freePort();
+/** nsd's port: --port, else one free for UDP and TCP when nsd starts. */
+const PORT = values.port !== undefined ? Number(values.port) : undefined;
 
 type Kind = 'include-pass' | 'mx-pass' | 'softfail';
 const EXPECTED: Record<Kind, SpfResult> = { 'include-pass': 'pass', 'mx-pass': 'pass', softfail: 'softfail' };
@@ -76,10 +70,9 @@ function senderZone(i: number): string[] {
   ];
 }
 
-function zoneText(): string {
-  const head = [`$ORIGIN ${ZONE}.`, `$TTL ${ZONE_TTL}`, `@ SOA ns.${ZONE}. hostmaster.${ZONE}. 1 3600 600 86400 ${ZONE_TTL}`, `@ NS ns`, 'ns A 127.0.0.1'];
-  const senders = Array.from({ length: DOMAINS }, (_, i) => senderZone(i)).flat();
-  return [...head, ...senders, ''].join('\n');
+/** The zone's records (nsd.ts adds the SOA and the NS ns.ZONE). */
+function zoneRecords(): string[] {
+  return ['ns A 127.0.0.1', ...Array.from({ length: DOMAINS }, (_, i) => senderZone(i)).flat()];
 }
 
 function clientFor(kind: Kind, i: number): string {
@@ -94,26 +87,6 @@ function allCases(): Case[] {
   return kinds.flatMap((kind) => Array.from({ length: DOMAINS }, (_, i): Case => [clientFor(kind, i), `user${i}@${domain(i)}`, 'mail.client.example', EXPECTED[kind]]));
 }
 
-async function freePort(): Promise<number> {
-  for (;;) {
-    const udp = dgram.createSocket('udp4');
-    const port = await new Promise<number>((r) => udp.bind(0, '127.0.0.1', () => r(udp.address().port)));
-    const tcp = net.createServer();
-    const ok = await new Promise<boolean>((r) => tcp.once('error', () => r(false)).listen(port, '127.0.0.1', () => r(true)));
-    if (ok) await new Promise((r) => tcp.close(r));
-    await new Promise((r) => udp.close(() => r(undefined)));
-    if (ok) return port;
-  }
-}
-
-function findNsd(): string {
-  for (const dir of [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...NSD_DIRS]) {
-    const p = path.join(dir, 'nsd');
-    if (fs.existsSync(p)) return p;
-  }
-  throw new Error('nsd not found: apt-get install -y nsd');
-}
-
 function findPython(): string {
   for (const py of values.python !== undefined ? [values.python] : PYTHONS) {
     if (spawnSync(py, ['-c', 'import spf'], { stdio: 'ignore' }).status === 0) return py;
@@ -121,50 +94,18 @@ function findPython(): string {
   throw new Error('no python3 with pyspf found: apt-get install -y python3-spf (or give --python)');
 }
 
-function nsdConfig(dir: string): string {
-  const lines = [
-    'server:', '  ip-address: 127.0.0.1', `  port: ${PORT}`, `  zonesdir: "${dir}"`, `  pidfile: "${dir}/nsd.pid"`,
-    `  logfile: "${dir}/nsd.log"`, '  database: ""', '  username: ""', '  chroot: ""', `  zonelistfile: "${dir}/zone.list"`,
-    `  xfrdfile: "${dir}/xfrd.state"`, `  xfrdir: "${dir}"`, '  server-count: 1',
+/** nsd serving ZONE, on CPU NSD_CPU when pinned; every record loaded once it answers. */
+function nsdFor(pinned: boolean): Promise<Nsd> {
+  return startNsd([{ name: ZONE, records: zoneRecords(), ttl: ZONE_TTL, negativeTtl: ZONE_TTL }], {
+    port: PORT,
+    readyName: `mx1.${domain(DOMAINS - 1)}`,
     // No A records of MX hosts in the additional section: pyspf would cache them and skip
     // queries qfront makes; recursive resolvers (unbound's default) answer minimally too.
-    '  minimal-responses: yes',
+    minimalResponses: true,
     // nsd's default response rate limiting (200 q/s per source) drops or truncates replies.
-    '  rrl-ratelimit: 0',
-    '  rrl-whitelist-ratelimit: 0',
-    'remote-control:', '  control-enable: no', 'zone:', `  name: ${ZONE}`, `  zonefile: ${ZONE}.zone`, '',
-  ];
-  return lines.join('\n');
-}
-
-async function startNsd(dir: string, pinned: boolean): Promise<ChildProcess> {
-  fs.writeFileSync(path.join(dir, `${ZONE}.zone`), zoneText());
-  fs.writeFileSync(path.join(dir, 'nsd.conf'), nsdConfig(dir));
-  const argv = [findNsd(), '-d', '-c', path.join(dir, 'nsd.conf')];
-  // A process group of its own, so that a SIGKILL reaches every process nsd forks.
-  const spawnOptions = { stdio: 'ignore', detached: true } as const;
-  const child = pinned ? spawn('taskset', ['-c', NSD_CPU, ...argv], spawnOptions) : spawn(argv[0]!, argv.slice(1), spawnOptions);
-  const probe = createResolver({ servers: `127.0.0.1:${PORT}`, timeoutMs: POLL_MS, attempts: 1, cache: false });
-  const until = Date.now() + STARTUP_MS;
-  try {
-    while (child.exitCode === null && Date.now() < until) {
-      if ((await probe.lookup(`mx1.${domain(DOMAINS - 1)}`, 'A')).kind === 'records') return child;
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
-  } finally {
-    probe.close();
-  }
-  killGroup(child);
-  const log = fs.existsSync(path.join(dir, 'nsd.log')) ? fs.readFileSync(path.join(dir, 'nsd.log'), 'utf8') : '';
-  throw new Error(`nsd did not come up on 127.0.0.1:${PORT} (port taken? try another --port):\n${log}`);
-}
-
-function killGroup(child: ChildProcess): void {
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    // already gone
-  }
+    rateLimit: false,
+    launcher: pinned ? ['taskset', '-c', NSD_CPU] : [],
+  });
 }
 
 interface Cell {
@@ -199,8 +140,7 @@ async function timeCell(peer: string, cache: Cell['cache'], cases: readonly Case
   return { peer, cache, checks: done, seconds, queries: queries() - q0, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
-async function qfrontCells(cases: readonly Case[]): Promise<{ cells: Cell[]; sample: SpfResult[] }> {
-  const servers = `127.0.0.1:${PORT}`;
+async function qfrontCells(cases: readonly Case[], servers: string): Promise<{ cells: Cell[]; sample: SpfResult[] }> {
   let coldQueries = 0;
   const cold: Checker = async ([ip, sender, helo]) => {
     const resolver = createResolver({ servers, timeoutMs: DNS_TIMEOUT_MS });
@@ -232,9 +172,9 @@ interface PyReport {
   cells: { cache: 'cold' | 'warm'; checks: number; seconds: number; queries: number; cpuSeconds: number }[];
 }
 
-function pyspfCells(python: string, cases: readonly Case[]): PyReport {
+function pyspfCells(python: string, cases: readonly Case[], port: number): PyReport {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'bench-spf-pyspf.py');
-  const job = { port: PORT, seconds: SECONDS, modes: ['cold', 'warm'], cases, sample: sampleOf(cases) };
+  const job = { port, seconds: SECONDS, modes: ['cold', 'warm'], cases, sample: sampleOf(cases) };
   const run = spawnSync(python, [script], { input: JSON.stringify(job), encoding: 'utf8', maxBuffer: 64 << 20 });
   if (run.status !== 0) throw new Error(`pyspf run failed (${run.status}): ${run.stderr}`);
   return JSON.parse(run.stdout) as PyReport;
@@ -263,22 +203,20 @@ function table(cells: readonly Cell[]): string {
 }
 
 async function main(): Promise<void> {
-  if (!(DOMAINS > 0 && SECONDS > 0 && ROUNDS >= 1 && PORT > 0 && PORT < 65536)) throw new Error('--domains, --seconds, --rounds and --port must be positive numbers');
+  if (!(DOMAINS > 0 && SECONDS > 0 && ROUNDS >= 1 && (PORT === undefined || (PORT > 0 && PORT < 65536)))) throw new Error('--domains, --seconds, --rounds and --port must be positive numbers');
   const python = findPython();
   const pinned = os.availableParallelism() >= 2 && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
   // Pinning this process (all threads) also pins the Python child it starts later.
   if (pinned) execFileSync('taskset', ['-a', '-p', '-c', PEER_CPU, String(process.pid)], { stdio: 'ignore' });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qfront-bench-spf-'));
-  let nsd: ChildProcess | undefined;
+  const nsd = await nsdFor(pinned);
   try {
-    nsd = await startNsd(dir, pinned);
     const cases = allCases();
     const sample = sampleOf(cases);
     const all: Cell[] = [];
     let py: PyReport | undefined;
     for (let round = 0; round < ROUNDS; round++) {
-      const qf = await qfrontCells(cases);
-      py = pyspfCells(python, cases);
+      const qf = await qfrontCells(cases, nsd.address);
+      py = pyspfCells(python, cases, nsd.port);
       const pySample = py.sample;
       if (sample.some((c, k) => qf.sample[k] !== c[3] || pySample[k] !== c[3])) {
         const lines = sample.map((c, k) => `${c.slice(0, 3).join(' ')}: expected ${c[3]}, qfront ${qf.sample[k]}, pyspf ${pySample[k]}`);
@@ -290,7 +228,7 @@ async function main(): Promise<void> {
     const rate = (peer: string, cache: string): number => rateOf(cells.find((x) => x.peer === peer && x.cache === cache)!);
     console.log(`SPF bench: ${DOMAINS} sender domains x 3 clients (include-pass, mx-pass, softfail), one check at a time`);
     console.log(`${ROUNDS} rounds of ${SECONDS} s per cell, peers taking turns; the median round is shown`);
-    console.log(`DNS: nsd on 127.0.0.1:${PORT}, minimal responses; ${pinned ? `peers on CPU ${PEER_CPU}, nsd on CPU ${NSD_CPU}` : 'not pinned'}`);
+    console.log(`DNS: nsd on ${nsd.address}, minimal responses; ${pinned ? `peers on CPU ${PEER_CPU}, nsd on CPU ${NSD_CPU}` : 'not pinned'}`);
     console.log(`qfront: node ${process.versions.node}; pyspf ${py!.version} on ${py!.backend} (${python})`);
     console.log('cold: qfront a fresh resolver per check; pyspf its default, a fresh query (and DNS cache) per check');
     console.log('warm: qfront one resolver, filled first; pyspf one query cache dict shared by all checks, filled first');
@@ -298,14 +236,7 @@ async function main(): Promise<void> {
     console.log(table(cells));
     console.log(`\nqfront/pyspf: cold ${(rate('qfront', 'cold') / rate('pyspf', 'cold')).toFixed(2)}x, warm ${(rate('qfront', 'warm') / rate('pyspf', 'warm')).toFixed(2)}x`);
   } finally {
-    if (nsd !== undefined && nsd.exitCode === null) {
-      const gone = new Promise((r) => nsd!.once('exit', r));
-      nsd.kill('SIGTERM');
-      const timer = setTimeout(() => killGroup(nsd!), STOP_MS);
-      await gone;
-      clearTimeout(timer);
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
+    await nsd.stop();
   }
 }
 

@@ -1,7 +1,7 @@
 // The answer cache: hits send nothing, entries age out by TTL on an injected clock, NXDOMAIN
 // and NODATA are kept for the SOA's negative TTL, failures are never kept, size is bounded.
 
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { AnswerCache, MAX_CACHE_TTL, MAX_NEGATIVE_TTL } from '../../src/dns/cache.js';
 import { DEFAULT_NEGATIVE_TTL, createResolver, type DnsResolver, type ResolverOptions } from '../../src/dns/index.js';
 import { startDnsServer, type DnsServerOptions, type TestDnsServer } from '../helpers/dns-server.js';
@@ -32,6 +32,17 @@ async function setup(t: { teardown(fn: () => unknown): void }, serverOpts: DnsSe
   return { server, resolver, advance: (s) => (clock += s * SECOND) };
 }
 
+/** Looks `name` (A) up at 0 s, at `seconds` - 1 (a cache hit) and at `seconds` (asked again): cached exactly that long. */
+async function cachedFor(t: ExecutionContext, { server, resolver, advance }: Setup, name: string, seconds: number): Promise<void> {
+  await resolver.lookup(name, 'A');
+  advance(seconds - 1);
+  await resolver.lookup(name, 'A');
+  t.is(server.counters.udp, 1, `${name}: still cached after ${seconds - 1} s`);
+  advance(1);
+  await resolver.lookup(name, 'A');
+  t.is(server.counters.udp, 2, `${name}: asked again after ${seconds} s`);
+}
+
 test('a second lookup is a cache hit: nothing sent, same answer, any ASCII case', async (t) => {
   const { server, resolver } = await setup(t);
   const first = await resolver.lookup('mx.test', 'MX');
@@ -49,14 +60,7 @@ test('the same name with another type is another entry', async (t) => {
 
 test('records expire after the smallest TTL used, CNAMEs included', async (t) => {
   // alias.test (CNAME, ttl 30) -> mid.test (CNAME, ttl 200) -> a.test (A, ttl 100)
-  const { server, resolver, advance } = await setup(t);
-  await resolver.lookup('alias.test', 'A');
-  advance(29);
-  await resolver.lookup('alias.test', 'A');
-  t.is(server.counters.udp, 1);
-  advance(1);
-  await resolver.lookup('alias.test', 'A');
-  t.is(server.counters.udp, 2);
+  await cachedFor(t, await setup(t), 'alias.test', 30);
 });
 
 test('NXDOMAIN and NODATA are cached for min(SOA TTL, SOA MINIMUM)', async (t) => {
@@ -74,25 +78,11 @@ test('NXDOMAIN and NODATA are cached for min(SOA TTL, SOA MINIMUM)', async (t) =
 });
 
 test('the SOA TTL limits the negative TTL when it is below MINIMUM', async (t) => {
-  const { server, resolver, advance } = await setup(t, { soa: { ttl: 10, minimum: 600 } });
-  await resolver.lookup('missing.test', 'A');
-  advance(9);
-  await resolver.lookup('missing.test', 'A');
-  t.is(server.counters.udp, 1);
-  advance(1);
-  await resolver.lookup('missing.test', 'A');
-  t.is(server.counters.udp, 2);
+  await cachedFor(t, await setup(t, { soa: { ttl: 10, minimum: 600 } }), 'missing.test', 10);
 });
 
 test('without an SOA a negative answer is cached for the default', async (t) => {
-  const { server, resolver, advance } = await setup(t, { soa: null });
-  await resolver.lookup('missing.test', 'A');
-  advance(DEFAULT_NEGATIVE_TTL - 1);
-  await resolver.lookup('missing.test', 'A');
-  t.is(server.counters.udp, 1);
-  advance(1);
-  await resolver.lookup('missing.test', 'A');
-  t.is(server.counters.udp, 2);
+  await cachedFor(t, await setup(t, { soa: null }), 'missing.test', DEFAULT_NEGATIVE_TTL);
 });
 
 test('failures are not cached', async (t) => {

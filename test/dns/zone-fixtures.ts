@@ -2,7 +2,7 @@
 // a TXT set big enough to need TCP, CNAME chains and a loop, names with unusual octets).
 // Only data; servers are started by each test file.
 
-import type { TestZone, ZoneEntry } from '../helpers/zone.js';
+import { zoneOf, type TestZone } from '../helpers/zone.js';
 
 /** A 2 KiB TXT string: far over the 1232-octet EDNS payload, so it only comes over TCP. */
 export const BIG_TXT = Array.from({ length: 2048 }, (_, i) => String.fromCharCode(0x61 + (i % 26))).join('');
@@ -10,11 +10,7 @@ export const BIG_TXT = Array.from({ length: 2048 }, (_, i) => String.fromCharCod
 /** Printable ASCII a host name may not have but a DNS name may (RFC 2181 section 11). */
 export const ODD_NAME = "_spf.x:y%z!#$&'*+=?^`{|}~.test";
 
-export function zone(entries: Record<string, ZoneEntry[]>): TestZone {
-  return new Map(Object.entries(entries));
-}
-
-export const BASE_ZONE: TestZone = zone({
+export const BASE_ZONE: TestZone = zoneOf({
   'a.test': [
     { type: 'A', data: '192.0.2.1', ttl: 100 },
     { type: 'A', data: '192.0.2.2', ttl: 100 },

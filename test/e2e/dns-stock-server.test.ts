@@ -1,20 +1,13 @@
 // qfront's DNS client and SPF evaluator against a DNS server we did not write: Debian's nsd,
-// started unprivileged on 127.0.0.1 and a free high port with zone files written here.
+// started unprivileged on 127.0.0.1 and a free high port by test/helpers/nsd.ts, zones from here.
 // Checks record types, NXDOMAIN vs NODATA, EDNS0 over UDP, truncation then TCP, and SPF.
 // Never binds anything but loopback, never skips: a missing nsd fails with an install hint.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as dgram from 'node:dgram';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as path from 'node:path';
 import test from 'ava';
 import { EDNS_UDP_PAYLOAD, createResolver, type DnsResolver } from '../../src/dns/index.js';
 import { checkHost } from '../../src/spf/index.js';
-import { makeTempDir, removeTempDir } from '../helpers/tmp-dir.js';
+import { startNsd, type Nsd } from '../helpers/nsd.js';
 
-/** Where Debian's nsd package puts the daemon (often not in a normal user's PATH). */
-const NSD_FALLBACK_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
 const ZONE = 'qfront.test';
 const REVERSE_ZONE = '2.0.192.in-addr.arpa';
 /** The SMTP client of the SPF checks; also has a PTR record. */
@@ -31,14 +24,6 @@ const MEDIUM_TXT_OCTETS = 1000;
 const LONG_SPF_OCTETS = 2048;
 /** Per-try timeout of the resolvers under test; nothing here should need a retry. */
 const TIMEOUT_MS = 2000;
-/** How long nsd may take to answer its first query. */
-const STARTUP_MS = 5000;
-/** Poll interval and per-try timeout while waiting for nsd. */
-const POLL_MS = 100;
-/** Ports tried when nsd fails to start (another process took the free port meanwhile). */
-const START_TRIES = 5;
-/** Grace period between SIGTERM and SIGKILL when stopping nsd. */
-const STOP_MS = 2000;
 
 /** The 1000-octet TXT RR as four character-strings of this size. */
 const MEDIUM_STRING_OCTETS = 250;
@@ -66,152 +51,42 @@ function txt(strings: readonly string[]): string {
   return strings.map((s) => `"${s}"`).join(' ');
 }
 
-function zoneFile(): string {
-  return [
-    `$ORIGIN ${ZONE}.`,
-    '$TTL 300',
-    `@ IN SOA ns.${ZONE}. hostmaster.${ZONE}. 1 3600 600 86400 60`,
-    `@ IN NS ns.${ZONE}.`,
-    'ns IN A 127.0.0.1',
-    'a IN A 192.0.2.1',
-    'a IN A 192.0.2.2',
-    'v6 IN AAAA 2001:db8::1',
-    'mx IN MX 10 mail.a',
-    'mx IN MX 20 backup.a',
-    `txt IN TXT ${txt(['v=spf1 -all'])}`,
-    `txt IN TXT ${txt(['two ', 'strings'])}`,
-    // Owner below an otherwise empty name: "ent" exists as an empty non-terminal (NODATA).
-    'leaf.ent IN A 192.0.2.9',
-    `medium IN TXT ${txt(MEDIUM_TXT)}`,
-    `long-spf IN TXT ${txt(chunk(LONG_SPF, MAX_CHARACTER_STRING))}`,
-    `closed IN TXT ${txt(['v=spf1 -all'])}`,
-    `mixed IN MX 10 mail.mixed`,
-    `mail.mixed IN A 192.0.2.25`,
-    `mixed IN TXT ${txt([`v=spf1 mx include:long-spf.${ZONE} -all`])}`,
-    '',
-  ].join('\n');
-}
+/** The forward zone's records (nsd.ts adds the SOA and the NS ns.qfront.test). */
+const ZONE_RECORDS = [
+  'ns IN A 127.0.0.1',
+  'a IN A 192.0.2.1',
+  'a IN A 192.0.2.2',
+  'v6 IN AAAA 2001:db8::1',
+  'mx IN MX 10 mail.a',
+  'mx IN MX 20 backup.a',
+  `txt IN TXT ${txt(['v=spf1 -all'])}`,
+  `txt IN TXT ${txt(['two ', 'strings'])}`,
+  // Owner below an otherwise empty name: "ent" exists as an empty non-terminal (NODATA).
+  'leaf.ent IN A 192.0.2.9',
+  `medium IN TXT ${txt(MEDIUM_TXT)}`,
+  `long-spf IN TXT ${txt(chunk(LONG_SPF, MAX_CHARACTER_STRING))}`,
+  `closed IN TXT ${txt(['v=spf1 -all'])}`,
+  `mixed IN MX 10 mail.mixed`,
+  `mail.mixed IN A 192.0.2.25`,
+  `mixed IN TXT ${txt([`v=spf1 mx include:long-spf.${ZONE} -all`])}`,
+];
+const REVERSE_RECORDS = [`${CLIENT_IP.split('.')[3]} IN PTR client.${ZONE}.`];
 
-function reverseZoneFile(): string {
-  return [
-    `$ORIGIN ${REVERSE_ZONE}.`,
-    '$TTL 300',
-    `@ IN SOA ns.${ZONE}. hostmaster.${ZONE}. 1 3600 600 86400 60`,
-    `@ IN NS ns.${ZONE}.`,
-    `${CLIENT_IP.split('.')[3]} IN PTR client.${ZONE}.`,
-    '',
-  ].join('\n');
-}
-
-function nsdConfig(dir: string, port: number): string {
-  return [
-    'server:', '  ip-address: 127.0.0.1', `  port: ${port}`, `  zonesdir: "${dir}"`,
-    `  pidfile: "${dir}/nsd.pid"`, `  logfile: "${dir}/nsd.log"`, '  database: ""', '  username: ""', '  chroot: ""',
-    `  zonelistfile: "${dir}/zone.list"`, `  xfrdfile: "${dir}/xfrd.state"`, `  xfrdir: "${dir}"`,
-    '  server-count: 1', `  ipv4-edns-size: ${NSD_EDNS_SIZE}`,
-    // Response rate limiting (on by default) drops replies to a busy source: a lost reply here
-    // would be a flaky timeout, not a finding.
-    '  rrl-ratelimit: 0', '  rrl-whitelist-ratelimit: 0',
-    'remote-control:', '  control-enable: no',
-    'zone:', `  name: ${ZONE}`, `  zonefile: ${ZONE}.zone`,
-    'zone:', `  name: ${REVERSE_ZONE}`, `  zonefile: ${REVERSE_ZONE}.zone`,
-    '',
-  ].join('\n');
-}
-
-function findNsd(): string {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...NSD_FALLBACK_DIRS];
-  const found = dirs.map((d) => path.join(d, 'nsd')).find((p) => fs.existsSync(p) && fs.statSync(p).isFile());
-  if (found !== undefined) return found;
-  throw new Error(`nsd not found in PATH or ${NSD_FALLBACK_DIRS.join(', ')}: install it (apt-get install -y nsd; scripts/test does)`);
-}
-
-/** A port free for both UDP and TCP on 127.0.0.1 right now. */
-async function freePort(): Promise<number> {
-  const udp = dgram.createSocket('udp4');
-  const port = await new Promise<number>((resolve) => udp.bind(0, '127.0.0.1', () => resolve(udp.address().port)));
-  const tcp = net.createServer();
-  const ok = await new Promise<boolean>((resolve) => tcp.once('error', () => resolve(false)).listen(port, '127.0.0.1', () => resolve(true)));
-  if (ok) await new Promise<void>((r) => tcp.close(() => r()));
-  await new Promise<void>((r) => udp.close(() => r()));
-  return ok ? port : freePort();
-}
-
-interface Nsd {
-  readonly child: ChildProcess;
-  readonly address: string;
-}
-
-function logTail(dir: string): string {
-  const log = path.join(dir, 'nsd.log');
-  return fs.existsSync(log) ? fs.readFileSync(log, 'latin1').trim().split('\n').slice(-5).join('\n') : '(no log)';
-}
-
-/** Starts nsd and waits until it answers; undefined if it exited first (port taken, say). */
-async function tryStart(nsd: string, dir: string): Promise<Nsd | undefined> {
-  const port = await freePort();
-  fs.writeFileSync(path.join(dir, 'nsd.conf'), nsdConfig(dir, port));
-  // Its own process group: nsd forks (xfrd, main, server), and a SIGKILL must reach them all.
-  const child = spawn(nsd, ['-d', '-c', path.join(dir, 'nsd.conf')], { stdio: 'ignore', detached: true });
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  child.once('error', () => (exited = true));
-  const address = `127.0.0.1:${port}`;
-  const probe = createResolver({ servers: address, timeoutMs: POLL_MS, attempts: 1, cache: false });
-  const until = Date.now() + STARTUP_MS;
-  try {
-    while (!exited && Date.now() < until) {
-      const answer = await probe.lookup(`ns.${ZONE}`, 'A');
-      if (answer.kind === 'records') return { child, address };
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
-  } finally {
-    probe.close();
-  }
-  if (!exited) {
-    killGroup(child);
-    throw new Error(`nsd did not answer within ${STARTUP_MS} ms:\n${logTail(dir)}`);
-  }
-  return undefined;
-}
-
-let dir: string | undefined;
 let server: Nsd | undefined;
 const resolvers: DnsResolver[] = [];
-function killGroup(child: ChildProcess): void {
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-const killNow = (): void => {
-  if (server?.child.exitCode === null) killGroup(server.child);
-};
 
 test.before(async () => {
-  const nsd = findNsd();
-  dir = makeTempDir('qfront-nsd-');
-  fs.writeFileSync(path.join(dir, `${ZONE}.zone`), zoneFile());
-  fs.writeFileSync(path.join(dir, `${REVERSE_ZONE}.zone`), reverseZoneFile());
-  for (let i = 0; i < START_TRIES && server === undefined; i++) server = await tryStart(nsd, dir);
-  if (server === undefined) throw new Error(`nsd exited at start ${START_TRIES} times:\n${logTail(dir)}`);
-  // Should the worker die without running after.always, nsd must not outlive it.
-  process.once('exit', killNow);
+  server = await startNsd([{ name: ZONE, records: ZONE_RECORDS }, { name: REVERSE_ZONE, records: REVERSE_RECORDS }], {
+    ednsSize: NSD_EDNS_SIZE,
+    // Response rate limiting (on by default) drops replies to a busy source: a lost reply here
+    // would be a flaky timeout, not a finding.
+    rateLimit: false,
+  });
 });
 
 test.after.always(async () => {
   for (const r of resolvers) r.close();
-  const child = server?.child;
-  if (child !== undefined && child.exitCode === null && child.signalCode === null) {
-    const gone = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => killGroup(child), STOP_MS);
-    await gone;
-    clearTimeout(timer);
-  }
-  process.off('exit', killNow);
-  if (dir !== undefined) removeTempDir(dir);
+  await server?.stop();
 });
 
 /** A resolver of its own per test (counters and no cache), closed at the end of the file. */

@@ -7,25 +7,15 @@
 // 127.0.0.1, which qfront (like qmail-spf) passes by local policy without DNS.
 
 import test from 'ava';
-import { CLIENT_IP, dnsFor, linesAfterReceived, qlogLines, queries, receivedSpfLines, spfRejectionText, spfServerFor, txt, zoneOf } from '../helpers/spf-e2e.js';
+import { CLIENT_IP, RESULT_ZONE, dnsFor, linesAfterReceived, qlogLines, queries, receivedSpfLines, spfRejectionText, spfServerFor, txt, zoneOf } from '../helpers/spf-e2e.js';
 import { receivedPattern } from '../helpers/e2e.js';
 import { qpOf, talk, transaction } from '../helpers/smtp-client.js';
-
-const ZONE = zoneOf({
-  'fail.example': [txt('v=spf1 -all')],
-  'softfail.example': [txt('v=spf1 ~all')],
-  'neutral.example': [txt('v=spf1 ?all')],
-  'none.example': [{ type: 'A', data: '192.0.2.1' }],
-  'permerror.example': [txt('v=spf1 ip4:1.2.3.300 -all')],
-  'temperror.example': [{ type: 'TIMEOUT' }],
-  'pass.example': [txt(`v=spf1 ip4:${CLIENT_IP} -all`)],
-});
 
 const rule = (vars: string): string => `127.0.0.1:allow,TCPREMOTEIP="${CLIENT_IP}"${vars}\n`;
 
 test('telnet test: spfbehavior 6 from tcprules, MAIL without HELO gets 250, RCPT gets a multi-line 550 (#5.7.1), qlog says reason=spf detail=fail', async (t) => {
   t.timeout(20000);
-  const dns = await dnsFor(t, ZONE);
+  const dns = await dnsFor(t, RESULT_ZONE);
   const server = await spfServerFor(t, dns, { rules: rule(',SPFBEHAVIOR="6"') });
   // Typed as a person would in telnet: lower case, no HELO.
   const tr = await talk(server.port, ['mail from:<u@fail.example>\r\n', 'rcpt to:<a@example.org>\r\n', 'data\r\n', 'quit\r\n']);
@@ -48,7 +38,7 @@ test('telnet test: spfbehavior 6 from tcprules, MAIL without HELO gets 250, RCPT
 
 test('an accepted message carries Received-SPF directly after the Received line, and the queue program gets SPFRESULT in rc5 words', async (t) => {
   t.timeout(25000);
-  const dns = await dnsFor(t, ZONE);
+  const dns = await dnsFor(t, RESULT_ZONE);
   // Level 1 annotates only, so every result is delivered and shows its header.
   const server = await spfServerFor(t, dns, { rules: rule(',SPFBEHAVIOR="1"') });
   const cases = [
@@ -110,7 +100,7 @@ test('a 1.5 KiB SPF record that does not fit a 512-byte UDP answer is read over 
 
 test('RELAYCLIENT from a rule: no DNS query, no Received-SPF, no SPFRESULT, even for a -all sender at spfbehavior 6', async (t) => {
   t.timeout(20000);
-  const dns = await dnsFor(t, ZONE);
+  const dns = await dnsFor(t, RESULT_ZONE);
   // A stale SPFRESULT in the environment (from an earlier program) must not reach qmail-queue.
   const relay = await spfServerFor(t, dns, { rules: rule(',SPFBEHAVIOR="6",RELAYCLIENT="",SPFRESULT="pass"') });
   const plain = await spfServerFor(t, dns, { rules: rule(',SPFBEHAVIOR="6"') });

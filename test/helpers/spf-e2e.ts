@@ -20,18 +20,26 @@ import { createFakeQueue, type FakeQueue } from './fake-queue.js';
 import { startListener, type Listener, type ListenerOptions } from './listener.js';
 import type { Reply } from './smtp-client.js';
 import { DEFAULT_CONTROL, QMAIL_SMTPD, writeControl, type Server, type ServerOptions } from './tcpserver.js';
-import type { TestZone, ZoneEntry } from './zone.js';
+import { txt, zoneOf, type TestZone } from './zone.js';
 
 /** The non-local client address the rules give the session (TEST-NET would do too). */
 export const CLIENT_IP = '10.1.2.3';
 
-/** A TestZone from a plain object (owner names lower-case, no trailing dot). */
-export function zoneOf(records: Readonly<Record<string, readonly ZoneEntry[]>>): TestZone {
-  return new Map(Object.entries(records));
-}
+export { txt, zoneOf };
 
-/** One TXT RR with one string (the server splits strings over 255 octets). */
-export const txt = (text: string): ZoneEntry => ({ type: 'TXT', data: [text] });
+/**
+ * A sender domain for each SPF result as CLIENT_IP sees it (temperror: the server never answers),
+ * shared by the stdio-door tests and the spfbehavior matrix.
+ */
+export const RESULT_ZONE: TestZone = zoneOf({
+  'pass.example': [txt(`v=spf1 ip4:${CLIENT_IP} -all`)],
+  'fail.example': [txt('v=spf1 -all')],
+  'softfail.example': [txt('v=spf1 ~all')],
+  'neutral.example': [txt('v=spf1 ?all')],
+  'none.example': [{ type: 'A', data: '192.0.2.1' }],
+  'permerror.example': [txt('v=spf1 ip4:1.2.3.300 -all')],
+  'temperror.example': [{ type: 'TIMEOUT' }],
+});
 
 /** A DNS server for this test, closed when the test ends. */
 export async function dnsFor(t: ExecutionContext, zone: TestZone, opts: DnsServerOptions = {}): Promise<TestDnsServer> {

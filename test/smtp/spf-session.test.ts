@@ -4,10 +4,9 @@
 import test from 'ava';
 import type { Resolver } from '../../src/dns/index.js';
 import { BASE_CONTROL, BASE_ENV, converse, replyLines } from '../helpers/session.js';
-import type { TestZone, ZoneEntry } from '../helpers/zone.js';
+import { txt, type TestZone, type ZoneEntry } from '../helpers/zone.js';
 import { zoneResolver } from '../helpers/zone-resolver.js';
 
-const txt = (s: string): ZoneEntry => ({ type: 'TXT', data: [s] });
 const ZONE: TestZone = new Map<string, ZoneEntry[]>([
   ['pass.example', [txt('v=spf1 ip4:10.1.2.3 -all')]],
   ['fail.example', [txt('v=spf1 -all')]],

@@ -2,10 +2,9 @@
 // dialect (spec qmail-smtpd.md 3.8.5): x-macros only in that local text, never in DNS text.
 import test from 'ava';
 import { checkHost, expandLocalText, type SpfOptions, type SpfQuery } from '../../src/spf/index.js';
-import type { TestZone, ZoneEntry } from '../helpers/zone.js';
+import { txt, type TestZone, type ZoneEntry } from '../helpers/zone.js';
 import { zoneResolver } from '../helpers/zone-resolver.js';
 
-const txt = (s: string): ZoneEntry => ({ type: 'TXT', data: [s] });
 const ZONE: TestZone = new Map<string, ZoneEntry[]>([
   ['fail.example', [txt('v=spf1 -all')]],
   ['neutral.example', [txt('v=spf1 ?all exp=why.example')]],

@@ -2,7 +2,7 @@
 // that they apply to the sender's record and its redirect target but never to an include.
 import test from 'ava';
 import { checkHost, insertLocalRules, parseLocalTerms, parseRecord } from '../../src/spf/index.js';
-import type { TestZone, ZoneEntry } from '../helpers/zone.js';
+import { txt, type TestZone, type ZoneEntry } from '../helpers/zone.js';
 import { zoneResolver } from '../helpers/zone-resolver.js';
 
 const RULES = 'include:spf.trusted-forwarder.org';
@@ -45,7 +45,6 @@ test('local rules may start with "v=spf1" and must not hold modifiers or bad ter
   t.false(parseLocalTerms('ip4:10.0.0.300').ok);
 });
 
-const txt = (s: string): ZoneEntry => ({ type: 'TXT', data: [s] });
 const ZONE: TestZone = new Map<string, ZoneEntry[]>([
   ['top.example', [txt('v=spf1 include:inner.example -all')]],
   ['inner.example', [txt('v=spf1 a:nowhere.example -all')]],

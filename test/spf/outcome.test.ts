@@ -4,10 +4,9 @@
 import test from 'ava';
 import type { Resolver } from '../../src/dns/types.js';
 import { checkHost } from '../../src/spf/index.js';
-import type { TestZone, ZoneEntry } from '../helpers/zone.js';
+import { txt, type TestZone, type ZoneEntry } from '../helpers/zone.js';
 import { zoneResolver } from '../helpers/zone-resolver.js';
 
-const txt = (s: string): ZoneEntry => ({ type: 'TXT', data: [s] });
 const ZONE: TestZone = new Map<string, ZoneEntry[]>([
   ['top.example', [txt('v=spf1 ip4:192.0.2.1 include:inc.example -all')]],
   ['inc.example', [txt('v=spf1 ip4:198.51.100.0/24 ~all')]],

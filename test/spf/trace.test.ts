@@ -2,10 +2,9 @@
 // term decision with the running counters, nested includes indented, in evaluation order.
 import test from 'ava';
 import { checkHost } from '../../src/spf/index.js';
-import type { TestZone, ZoneEntry } from '../helpers/zone.js';
+import { txt, type TestZone, type ZoneEntry } from '../helpers/zone.js';
 import { zoneResolver } from '../helpers/zone-resolver.js';
 
-const txt = (s: string): ZoneEntry => ({ type: 'TXT', data: [s] });
 const ZONE: TestZone = new Map<string, ZoneEntry[]>([
   ['sender.example', [txt('v=spf1 redirect=example.com'), txt('unrelated text')]],
   ['example.com', [

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { ControlDir, firstLine, leadingInteger, loadSpfControl, type SpfControl } from '../control/index.js';
 import { createResolver } from '../dns/index.js';
 import { receivedSpfHeader, spfComment } from '../headers/index.js';
-import { checkSpf, spfHeaderFields, type SpfDecision } from '../policy/index.js';
+import { loadSpfPolicy, spfHeaderFields, type SpfDecision } from '../policy/index.js';
 import { checkHost, type SpfOutcome } from '../spf/index.js';
 import { rejectionReply, SPF_EXPLANATION } from '../smtp/index.js';
 import { localIpChecker } from '../door/local-ips.js';
@@ -54,6 +54,7 @@ export async function spfCommand(args: string[], out: (line: string) => void): P
     } else {
       const env = process.env.SPFBEHAVIOR;
       const behavior = Math.min(6, env === undefined ? control.behavior : (leadingInteger(env) ?? 0));
+      const { checkSpf } = await loadSpfPolicy();
       decision = await checkSpf(
         { behavior, control, resolver, local, relayClient: undefined, isLocalIp: localIpChecker(), defaultExplanation: SPF_EXPLANATION, trace },
         query,

@@ -3,10 +3,9 @@
 // the SPFRESULT word. Evaluation itself is RFC 7208 (src/spf). Never throws and never answers
 // 5xx for local or DNS trouble: a check that fails or hangs is temperror, which is at most a 451.
 
-import type { SpfControl } from '../control/index.js';
-import type { Resolver } from '../dns/index.js';
 import { checkHost, expandLocalText, spfLimits, type SpfOutcome, type SpfQuery, type SpfResult } from '../spf/index.js';
 import { isLocalClient } from './spf-local.js';
+import type { RejectableResult, SpfSettings } from './spf-settings.js';
 import type { Rejection } from './types.js';
 
 /**
@@ -38,24 +37,6 @@ const SPFRESULT_WORD: Readonly<Record<SpfResult, string>> = {
   temperror: 'error',
 };
 
-export type RejectableResult = 'fail' | 'softfail' | 'neutral' | 'none' | 'permerror';
-
-export interface SpfSettings {
-  /** 0-6; 0 = off. */
-  readonly behavior: number;
-  readonly control: SpfControl;
-  readonly resolver: Resolver | undefined;
-  /** LOCAL: %{r} and the receiving host named in explanations. */
-  readonly local: string;
-  readonly relayClient: string | undefined;
-  readonly isLocalIp: (ipv4: string) => boolean;
-  /** qfront's explanation per result when neither exp= nor control/spfexp gives one. */
-  readonly defaultExplanation: Readonly<Record<RejectableResult, string>>;
-  readonly timeoutMs?: number;
-  /** Gets the evaluation's trace lines (qfront spf --trace). */
-  readonly trace?: (line: string) => void;
-}
-
 export interface SpfDecision {
   readonly outcome: SpfOutcome;
   /** SPFRESULT for the queue program. */
@@ -64,11 +45,6 @@ export interface SpfDecision {
   readonly refuse?: Rejection;
   /** Refuse every RCPT of the transaction (550 with the explanation). */
   readonly deferred?: Rejection;
-}
-
-/** qmail-spf runs only with a behaviour level and never for RELAYCLIENT (or authenticated) clients. */
-export function spfApplies(s: SpfSettings): boolean {
-  return s.behavior > 0 && s.relayClient === undefined;
 }
 
 export async function checkSpf(s: SpfSettings, query: SpfQuery): Promise<SpfDecision> {

@@ -1,9 +1,10 @@
 // What MAIL decides, before the session records a transaction: the SIZE= limit, the sender
 // checks of policy (badmailfrom now, SPF when spfbehavior asks for it). Synchronous unless SPF
-// runs, so a site without SPF pays nothing for it. Never replies or logs itself.
+// runs, so a site without SPF pays nothing for it (the evaluator is not even loaded).
+// Never replies or logs itself.
 // Spec qmail-smtpd.md 3.4 (check order), 3.6 (SIZE) and 3.8 (SPF at MAIL).
 
-import { checkSender, checkSpf, spfApplies, type PolicySettings, type SenderVerdict, type SpfDecision, type SpfSettings } from '../policy/index.js';
+import { checkSender, loadSpfPolicy, spfApplies, type PolicySettings, type SenderVerdict, type SpfDecision, type SpfSettings } from '../policy/index.js';
 import type { Rejection } from '../policy/index.js';
 import { asciiLower } from '../util/ascii.js';
 
@@ -24,7 +25,8 @@ export function decideMail(ctx: MailContext, sender: string, esmtp: string, helo
   const verdict = checkSender(ctx.policy, sender);
   if (verdict.refuse !== undefined) return { kind: 'refuse', rejection: verdict.refuse };
   if (!spfApplies(ctx.spf)) return { kind: 'accept', verdict };
-  return checkSpf(ctx.spf, { ip: ctx.remoteIp, sender, helo, receiver: ctx.spf.local }).then(
+  const query = { ip: ctx.remoteIp, sender, helo, receiver: ctx.spf.local };
+  return loadSpfPolicy().then((policy) => policy.checkSpf(ctx.spf, query)).then(
     (spf): MailDecision => {
       if (spf.refuse !== undefined) return { kind: 'refuse', rejection: spf.refuse };
       const deferred = spf.deferred === undefined ? verdict.deferred : [...verdict.deferred, spf.deferred];

@@ -1,95 +1,33 @@
-// Entry point of bin/qfront: argv parsing and wiring only. Subcommands: serve, spf.
+// Entry point of bin/qfront: picks the subcommand (serve, spf, srs, forward) and loads only its
+// module, so a short-lived command such as `qfront forward` (run per forwarded message) does not
+// pay for the listener or the DNS client. Exit codes: 100 bad usage, 111 trouble.
 
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { resolveIds, runningAsRoot, type Ids } from '../door/privileges.js';
-import { serve } from '../door/serve.js';
-import { spfCommand, SPF_USAGE, UsageError } from './spf.js';
-import { controlDirOf } from '../door/settings.js';
-import type { ListenAddress } from '../door/listener.js';
+import type { CliOutput } from './srs-common.js';
+import { UsageError } from './usage.js';
 
-const USAGE = `usage: qfront serve [options]
-  --listen HOST:PORT     address to listen on, repeatable ([::1]:2525 for IPv6); default 0.0.0.0:25
-  --rules FILE.cdb       tcprules cdb, as tcpserver -x
-  --concurrency N        sessions at once, as tcpserver -c (default 40)
-  --per-ip N             sessions at once from one address (default 0: no limit)
-  --control DIR          control directory (default $CONTROLDIR, else $QMAILHOME/control)
-  --spool DIR            built-in spool instead of qmail-queue (when QMAILQUEUE is unset)
-  --local-host NAME      TCPLOCALHOST, as tcpserver -l (default: control/me)
-  --remote-host          TCPREMOTEHOST from the client's PTR record, as tcpserver -h
-                         (default: not looked up, as tcpserver -H)
-  --paranoid             with --remote-host: keep the name only if it points back, as -p
-  --user USER --group G  run sessions as this user and group (required as root)
-  --drain-timeout S      on SIGTERM, seconds to let sessions in DATA finish (default 60)
-  --embedded             the embedded default: 127.0.0.1:2525, the repo's control/,
-                         spool var/spool, and user nobody when started as root`;
+const STDIO: CliOutput = {
+  stdout: (bytes) => process.stdout.write(bytes),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+};
 
-/** The checkout this file belongs to (dist/src/cli/ -> repo root). */
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-function parseListen(spec: string): ListenAddress {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(spec);
-  if (m === null) throw new Error(`bad --listen ${spec}: want HOST:PORT or [IPv6]:PORT`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) };
-}
-
-function count(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw new Error(`bad ${name} ${value}: want a number`);
-  return Number(value);
-}
-
-async function serveCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      listen: { type: 'string', multiple: true },
-      rules: { type: 'string' },
-      concurrency: { type: 'string' },
-      'per-ip': { type: 'string' },
-      control: { type: 'string' },
-      spool: { type: 'string' },
-      'local-host': { type: 'string' },
-      'remote-host': { type: 'boolean' },
-      paranoid: { type: 'boolean' },
-      user: { type: 'string' },
-      group: { type: 'string' },
-      'drain-timeout': { type: 'string' },
-      embedded: { type: 'boolean' },
-    },
-  });
-  const embedded = values.embedded === true;
-  const listen = (values.listen ?? [embedded ? '127.0.0.1:2525' : '0.0.0.0:25']).map(parseListen);
-  let ids: Ids | undefined;
-  if (values.user !== undefined) ids = resolveIds(values.user, values.group);
-  else if (embedded && runningAsRoot()) ids = resolveIds('nobody', 'nogroup');
-  await serve({
-    listen,
-    rulesFile: values.rules,
-    concurrency: count(values.concurrency, 40, '--concurrency'),
-    perIp: count(values['per-ip'], 0, '--per-ip'),
-    controlDir: path.resolve(values.control ?? (embedded ? path.join(REPO, 'control') : controlDirOf(process.env))),
-    spoolDir: values.spool !== undefined ? path.resolve(values.spool) : embedded ? path.join(REPO, 'var/spool') : undefined,
-    localHost: values['local-host'],
-    remoteHost: values['remote-host'] !== true ? 'off' : values.paranoid === true ? 'paranoid' : 'lookup',
-    ids,
-    drainSeconds: count(values['drain-timeout'], 60, '--drain-timeout'),
-    env: process.env,
-  });
+async function usage(): Promise<string> {
+  const [serve, spf, srs, forward] = await Promise.all([import('./serve.js'), import('./spf.js'), import('./srs.js'), import('./forward.js')]);
+  return `${serve.SERVE_USAGE}\n\n${spf.SPF_USAGE}\n\n${srs.SRS_USAGE}\n\n${forward.FORWARD_USAGE}\n`;
 }
 
 const [command, ...rest] = process.argv.slice(2);
 try {
-  if (command === 'serve') await serveCommand(rest);
-  else if (command === 'spf') process.exitCode = await spfCommand(rest, (line) => process.stdout.write(`${line}\n`));
+  if (command === 'serve') await (await import('./serve.js')).serveCommand(rest);
+  else if (command === 'spf') process.exitCode = await (await import('./spf.js')).spfCommand(rest, (line) => process.stdout.write(`${line}\n`));
+  else if (command === 'srs') process.exitCode = (await import('./srs.js')).srsCommand(rest, process.env, STDIO);
+  else if (command === 'forward') process.exitCode = await (await import('./forward.js')).forwardCommand(rest, process.env, process.stdin, STDIO);
   else {
-    process.stderr.write(`${USAGE}\n\n${SPF_USAGE}\n`);
+    process.stderr.write(await usage());
     process.exit(command === undefined || command === '--help' ? 0 : 100);
   }
 } catch (err) {
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`qfront: ${(err as Error).message}\n${SPF_USAGE}\n`);
+    process.stderr.write(`qfront: ${(err as Error).message}\n${await usage()}`);
     process.exit(100);
   }
   process.stderr.write(`qfront: fatal: ${(err as Error).message}\n`);

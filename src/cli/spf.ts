@@ -12,6 +12,7 @@ import { loadSpfPolicy, spfHeaderFields, type SpfDecision } from '../policy/inde
 import { checkHost, type SpfOutcome } from '../spf/index.js';
 import { rejectionReply, SPF_EXPLANATION } from '../smtp/index.js';
 import { localIpChecker } from '../door/local-ips.js';
+import { UsageError } from './usage.js';
 
 export const SPF_USAGE = `usage: qfront spf --ip IP [--sender ADDRESS] [--helo NAME] [options]
   --ip IP            the client's address (IPv4 or IPv6)
@@ -83,4 +84,3 @@ function replyOf(d: SpfDecision): string {
   return 'accepted (250 at MAIL and RCPT as far as SPF goes)';
 }
 
-export class UsageError extends Error {}

@@ -4,3 +4,5 @@ export { ControlDir, ControlReadError } from './files.js';
 export { firstLine, leadingInteger, listLines } from './rules.js';
 export { CONTROL_DEFAULTS, loadSnapshot, loadSpfControl } from './snapshot.js';
 export type { BadMailFrom, ControlSnapshot, RcptHosts, SpfControl } from './snapshot.js';
+export { loadSrsControl, SRS_DEFAULTS } from './srs.js';
+export type { SrsControl } from './srs.js';

@@ -2,12 +2,13 @@
 // parsed once and frozen, so a session never sees a half-changed configuration.
 // Contract: loadSnapshot throws ControlReadError exactly where qmail-smtpd would answer
 // "421 unable to read controls"; every other outcome is a value. Files: qmail-smtpd(8),
-// qmail-control(5); defaults and quirks per spec qmail-smtpd.md sections 2.1 and 2.2.
+// qmail-control(5); defaults and quirks per spec qmail-smtpd.md sections 2.1, 2.2 and 2.5 (SRS).
 
 import { asciiLower } from '../util/ascii.js';
 import { Cdb, CdbFormatError } from './cdb.js';
 import { ControlDir, ControlReadError } from './files.js';
 import { firstLine, leadingInteger, listLines } from './rules.js';
+import { loadSrsControl, type SrsControl } from './srs.js';
 
 /** Defaults named once, so no number hides in the middle of the code. */
 export const CONTROL_DEFAULTS = {
@@ -42,6 +43,8 @@ export interface ControlSnapshot {
   readonly badmailfrom: BadMailFrom | undefined;
   /** The qmail-spf files (spec section 2.3). */
   readonly spf: SpfControl;
+  /** The SRS files (spec qmail-smtpd.md 2.5); undefined when SRS is off (no srs_domain). */
+  readonly srs: SrsControl | undefined;
 }
 
 /** qmail-spf's control files; an absent or empty one is undefined. */
@@ -77,6 +80,7 @@ export function loadSnapshot(dir: ControlDir): ControlSnapshot {
     rcpthosts: loadRcptHosts(dir),
     badmailfrom: dir.parsed('badmailfrom', parseSet),
     spf: loadSpfControl(dir),
+    srs: loadSrsControl(dir),
   });
 }
 

@@ -1,11 +1,13 @@
 // The base qmail-smtpd policy, per phase, as pure functions of the session's settings.
 // MAIL: badmailfrom is decided here but reported at each RCPT (qmail's flagbarf).
-// RCPT: deferred sender rejections first, then RELAYCLIENT (its value appended to the address,
-// rcpthosts skipped) or rcpthosts. Never touches files or sockets.
+// RCPT: deferred sender rejections first, then an SRS address in our SRS domain (decoded, or
+// refused), then RELAYCLIENT (its value appended to the address, rcpthosts skipped) or
+// rcpthosts. Never touches files or sockets.
 
 import type { ControlSnapshot } from '../control/index.js';
 import { badMailFromEntry } from './badmailfrom.js';
 import { inRcptHosts } from './rcpthosts.js';
+import { checkSrsRecipient } from './srs-recipient.js';
 import type { RecipientVerdict, SenderVerdict } from './types.js';
 
 export interface PolicySettings {
@@ -14,20 +16,28 @@ export interface PolicySettings {
   readonly relayClient: string | undefined;
 }
 
+/** What RCPT knows about its transaction. */
+export interface RecipientQuery {
+  /** The envelope sender as given at MAIL ('' for a bounce). */
+  readonly sender: string;
+  readonly verdict: SenderVerdict;
+  /** Milliseconds since the epoch: SRS0 day stamps are checked against it. */
+  readonly nowMs: number;
+}
+
 export function checkSender(settings: PolicySettings, sender: string): SenderVerdict {
   const bmf = badMailFromEntry(sender, settings.control.badmailfrom);
   if (bmf === undefined) return { deferred: [] };
   return { deferred: [{ reason: 'badmailfrom', detail: bmf }] };
 }
 
-export function checkRecipient(
-  settings: PolicySettings,
-  sender: SenderVerdict,
-  recipient: string,
-): RecipientVerdict {
+export function checkRecipient(settings: PolicySettings, query: RecipientQuery, recipient: string): RecipientVerdict {
   const ours = inRcptHosts(recipient, settings.control.rcpthosts);
-  const first = sender.deferred[0];
+  const first = query.verdict.deferred[0];
   if (first !== undefined) return { kind: 'reject', rejection: first, inRcptHosts: ours };
+  const srs = checkSrsRecipient(settings.control.srs, query.sender, recipient, query.nowMs);
+  if (srs?.kind === 'reject') return { kind: 'reject', rejection: srs.rejection, inRcptHosts: ours };
+  if (srs?.kind === 'accept') return { kind: 'accept', address: srs.address, reason: 'srs', detail: srs.tag, inRcptHosts: ours };
   if (settings.relayClient !== undefined) {
     return { kind: 'accept', address: recipient + settings.relayClient, reason: 'relayclient', inRcptHosts: ours };
   }

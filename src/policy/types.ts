@@ -2,8 +2,15 @@
 // (smtp/replies.ts, the one table of texts) and writes one qlog line; policy never writes to the
 // client or the log itself, and never chooses reply text.
 
-/** qlog reason keywords of the rejections policy can return (spec section 6.2). */
-export type RejectReason = 'badmailfrom' | 'not_in_rcpthosts' | 'spf';
+/** qlog reason keywords of the rejections policy can return (spec section 6.2; 'srs' is ours). */
+export type RejectReason = 'badmailfrom' | 'not_in_rcpthosts' | 'spf' | 'srs';
+
+/**
+ * qlog detail of an SRS refusal at RCPT: the address failed its hash (forged or tampered), its
+ * day stamp (expired, or from the future), or its shape (syntax); a valid one was sent mail that
+ * is not a bounce (notbounce); or nothing can be verified because no secret is configured.
+ */
+export type SrsFailure = 'badhash' | 'expired' | 'syntax' | 'notbounce' | 'nosecrets';
 
 export interface Rejection {
   readonly reason: RejectReason;
@@ -22,9 +29,11 @@ export interface SenderVerdict {
 export type RecipientVerdict =
   | {
       readonly kind: 'accept';
-      /** The address as it goes into the envelope (RELAYCLIENT appended). */
+      /** The address as it goes into the envelope (RELAYCLIENT appended, or an SRS address decoded). */
       readonly address: string;
-      readonly reason: 'rcpthosts' | 'relayclient';
+      readonly reason: 'rcpthosts' | 'relayclient' | 'srs';
+      /** qlog detail: for 'srs', the tag of the address decoded ('srs0' or 'srs1'). */
+      readonly detail?: string;
       readonly inRcptHosts: boolean;
     }
   | { readonly kind: 'reject'; readonly rejection: Rejection; readonly inRcptHosts: boolean };

@@ -31,6 +31,11 @@ export const REPLY = {
   busyFromYou: '421 too many connections from your address, try again later (#4.3.2)',
   shuttingDown: '421 service shutting down, try again later (#4.3.2)',
   spfLookupFailure: '451 SPF lookup failure (#4.3.0)',
+  // SRS at RCPT (qfront's own): a bad address is a mailbox that does not exist (5.1.1); a good
+  // one refusing a non-bounce is policy (5.7.1); no secret to verify with is our fault (4.3.0).
+  srsInvalid: '550 sorry, that SRS address is not valid or has expired (#5.1.1)',
+  srsBouncesOnly: '550 sorry, SRS addresses take bounces only, with an empty sender (#5.7.1)',
+  srsUnverifiable: '451 unable to verify SRS address, try again later (#4.3.0)',
 } as const;
 
 /** Where a sender refused by SPF can read what SPF is (a page that will not go away). */
@@ -82,6 +87,10 @@ export function rejectionReply(r: Rejection): string {
     case 'spf':
       if (r.detail === 'lookupfailure') return REPLY.spfLookupFailure;
       return spfRejection(r.text ?? []);
+    case 'srs':
+      if (r.detail === 'notbounce') return REPLY.srsBouncesOnly;
+      if (r.detail === 'nosecrets') return REPLY.srsUnverifiable;
+      return REPLY.srsInvalid;
   }
 }
 

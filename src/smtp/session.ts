@@ -12,6 +12,7 @@ import { QueueStartError, type Queue } from '../queue/index.js';
 import { asciiEqualsIgnoreCase } from '../util/ascii.js';
 import { MAX_ADDRESS_BYTES, parseAddressArg, rewriteLocalIpLiteral } from './address.js';
 import { splitCommand, type Verb } from './commands.js';
+import { outgoingSender } from './data-phase.js';
 import { decideMail, type MailContext, type MailDecision } from './mail-phase.js';
 import { MessageIntake } from './message.js';
 import type { ConnectionEnv, SessionParams } from './params.js';
@@ -46,6 +47,8 @@ export interface Step {
 interface Transaction {
   readonly sender: string;
   readonly recipients: string[];
+  /** A recipient was accepted through RELAYCLIENT from outside rcpthosts (SRS may rewrite). */
+  relayed: boolean;
   readonly verdict: SenderVerdict;
   /** Set when SPF was evaluated for this transaction. */
   readonly spf?: SpfDecision;
@@ -159,7 +162,7 @@ export class Session {
       this.envelopeLog('rejected', reply, d.rejection.reason, d.rejection.detail, address);
       return { reply };
     }
-    this.tx = { sender: address, recipients: [], verdict: d.verdict, spf: d.spf };
+    this.tx = { sender: address, recipients: [], relayed: false, verdict: d.verdict, spf: d.spf };
     return { reply: R.REPLY.ok };
   }
 
@@ -168,15 +171,16 @@ export class Session {
     if (tx === undefined) return { reply: R.REPLY.wantMail };
     const parsed = this.parse(arg);
     if ('step' in parsed) return parsed.step;
-    const v = checkRecipient(this.policy, tx.verdict, parsed.address);
+    const v = checkRecipient(this.policy, { sender: tx.sender, verdict: tx.verdict, nowMs: this.deps.now() }, parsed.address);
     const rcpthosts = v.inRcptHosts ? 'yes' : 'no';
     if (v.kind === 'reject') {
       const reply = R.rejectionReply(v.rejection);
       this.envelopeLog('rejected', reply, v.rejection.reason, v.rejection.detail, tx.sender, parsed.address, rcpthosts);
       return { reply };
     }
+    if (v.reason === 'relayclient' && !v.inRcptHosts) tx.relayed = true;
     tx.recipients.push(v.address);
-    this.envelopeLog('accepted', R.REPLY.ok, v.reason, '', tx.sender, v.address, rcpthosts);
+    this.envelopeLog('accepted', R.REPLY.ok, v.reason, v.detail, tx.sender, v.address, rcpthosts);
     return { reply: R.REPLY.ok };
   }
 
@@ -187,9 +191,11 @@ export class Session {
     this.tx = undefined;
     const d = this.deps;
     let intake: MessageIntake;
+    const out = outgoingSender(this.policy, tx.sender, tx.relayed, d.now());
     try {
-      const job = await d.queue.open({ env: queueEnv(d.env, tx.spf), envelope: { sender: tx.sender, recipients: tx.recipients } });
+      const job = await d.queue.open({ env: queueEnv(d.env, tx.spf), envelope: { sender: out.sender, recipients: tx.recipients } });
       this.lastQp = job.qp;
+      if (out.note !== undefined) d.log.note(out.note);
       let header = headerFor(d.params, this.fakeHelo, d.now());
       if (tx.spf !== undefined) header += spfHeaderFor(d.params, tx.spf.outcome, this.helo);
       intake = new MessageIntake(job, header, d.params.databytes);

@@ -19,10 +19,15 @@ export interface SrsControl {
   readonly signSecret: string | undefined;
   /** Every secret tried on reverse, signing secret first. */
   readonly verifySecrets: readonly string[];
+  /** Days an SRS0 address stays valid, inclusive. */
   readonly maxAge: number;
+  /** Hash characters generated. */
   readonly hashLength: number;
+  /** Fewest hash characters accepted on reverse (at most hashLength). */
   readonly hashMin: number;
+  /** The initial separator written after SRS0/SRS1 (the others are always '='). */
   readonly separator: '=' | '+' | '-';
+  /** Rewrite even senders of our own domains (and of the alias domain itself). */
   readonly alwaysRewrite: boolean;
 }
 

@@ -2,26 +2,16 @@
 // secrets are latin1 strings, one char per octet, so UTF-8 passes through byte for byte and a
 // secret is exactly the bytes in the control file. Never throws on any input: outcomes are values.
 
-export type SrsSeparator = '=' | '+' | '-';
+import type { SrsControl } from '../control/index.js';
 
-export interface SrsSettings {
-  /** The alias (SRS) domain written after the '@' of rewritten addresses, case as configured. */
-  readonly domain: string;
-  /** The secret that signs new addresses; undefined: forward fails ("No secrets ..."). */
-  readonly signSecret: string | undefined;
-  /** Every secret tried on reverse, in order (normally the signing one first). Empty: reverse fails. */
-  readonly verifySecrets: readonly string[];
-  /** Days an SRS0 address stays valid (inclusive); libsrs2's default is 21. */
-  readonly maxAge: number;
-  /** Hash characters generated (default 4). */
-  readonly hashLength: number;
-  /** Fewest hash characters accepted on reverse (default 4, at most hashLength). */
-  readonly hashMin: number;
-  /** The initial separator written after SRS0/SRS1 (the others are always '='). */
-  readonly separator: SrsSeparator;
-  /** Rewrite even a sender whose domain is the alias domain (libsrs2's always-rewrite). */
-  readonly alwaysRewrite: boolean;
-}
+export type SrsSeparator = SrsControl['separator'];
+
+/**
+ * The codec's settings: exactly what control/srs.ts reads (alias domain, signing and verifying
+ * secrets, maxAge in days inclusive, hashLength, hashMin, initial separator, alwaysRewrite),
+ * without where the files came from. Tests and tools may build one directly.
+ */
+export type SrsSettings = Omit<SrsControl, 'layout'>;
 
 export type ForwardOutcome =
   /** The SRS0 or SRS1 address to use as the new envelope sender. */

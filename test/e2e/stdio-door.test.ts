@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import test, { type ExecutionContext } from 'ava';
 import { QLOG_KEYS, parseQlog, receivedAgeMs, receivedPattern, serverFor } from '../helpers/e2e.js';
 import { qpOf, talk, transaction } from '../helpers/smtp-client.js';
-import { GREETING, TRANSCRIPT_REPLIES, TRANSCRIPT_STEPS } from '../helpers/transcript.js';
+import { TRANSCRIPT_REPLIES, TRANSCRIPT_STEPS } from '../helpers/transcript.js';
 
 const ACCEPT_INDEX = TRANSCRIPT_REPLIES.indexOf('250 ok 1795310976 qp 15164');
 const ACCEPT = /^250 ok (\d{9,11}) qp (\d+)$/;

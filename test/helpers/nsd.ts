@@ -9,10 +9,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { createResolver } from '../../src/dns/index.js';
+import { findProgram } from './programs.js';
 import { makeTempDir, removeTempDir } from './tmp-dir.js';
 
-/** Where Debian's nsd package puts the daemon (often not in a normal user's PATH). */
-const NSD_FALLBACK_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
 /** How long nsd may take to answer its first query. */
 const STARTUP_MS = 5000;
 /** Poll interval and per-try timeout while waiting for nsd. */
@@ -61,10 +60,7 @@ export interface Nsd {
 }
 
 export function findNsd(): string {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...NSD_FALLBACK_DIRS];
-  const found = dirs.map((d) => path.join(d, 'nsd')).find((p) => fs.existsSync(p) && fs.statSync(p).isFile());
-  if (found !== undefined) return found;
-  throw new Error(`nsd not found in PATH or ${NSD_FALLBACK_DIRS.join(', ')}: install it (apt-get install -y nsd; scripts/test does)`);
+  return findProgram('nsd', 'nsd');
 }
 
 /** A port free for both UDP and TCP on 127.0.0.1 right now. */

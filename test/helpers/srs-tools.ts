@@ -9,11 +9,11 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import type { ForwardOutcome, ReverseOutcome, SrsSettings } from '../../src/srs/index.js';
+import { srsReverse, type ForwardOutcome, type ReverseOutcome, type SrsSettings } from '../../src/srs/index.js';
+import { findProgram } from './programs.js';
+import { freePort } from './tcpserver.js';
 import { makeTempDir, removeTempDir } from './tmp-dir.js';
 
-/** Where Debian puts daemons (often not in a normal user's PATH). */
-const SBIN_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
 /** How long one `srs` run may take before it is killed (a Perl start is ~0.1 s). */
 const SRS_TIMEOUT_MS = 10_000;
 /** `srs` runs at once; each is a Perl process. */
@@ -33,14 +33,6 @@ const CLOCK_RE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 /** The environment of every tool run: UTC day stamps, no locale surprises in Perl. */
 function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, TZ: 'UTC', LC_ALL: 'C', LANG: 'C', ...extra };
-}
-
-/** The absolute path of a tool, or an error that says which Debian package to install. */
-export function findTool(name: string, debianPackage: string): string {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...SBIN_DIRS];
-  const found = dirs.map((d) => path.join(d, name)).find((p) => fs.existsSync(p) && fs.statSync(p).isFile());
-  if (found !== undefined) return found;
-  throw new Error(`${name} not found in PATH or ${SBIN_DIRS.join(', ')}: install it (apt-get install -y ${debianPackage}; scripts/test does)`);
 }
 
 /** Milliseconds since the epoch of a UTC clock string 'YYYY-MM-DD HH:MM:SS'. */
@@ -109,7 +101,7 @@ async function limited<T>(job: () => Promise<T>): Promise<T> {
 let srsTools: { faketime: string; srs: string } | undefined;
 
 function srsToolPaths(): { faketime: string; srs: string } {
-  return (srsTools ??= { faketime: findTool('faketime', 'faketime'), srs: findTool('srs', 'srs') });
+  return (srsTools ??= { faketime: findProgram('faketime', 'faketime'), srs: findProgram('srs', 'srs') });
 }
 
 /**
@@ -264,16 +256,6 @@ export function percentDecode(text: string): string {
   return text.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -337,7 +319,7 @@ let postsrsd: string | undefined;
 /** postsrsd's path, once it is known to be 1.x: 2.x (Debian trixie) speaks socketmap, not the TCP table. */
 function postsrsdPath(): string {
   if (postsrsd !== undefined) return postsrsd;
-  const found = findTool('postsrsd', 'postsrsd');
+  const found = findProgram('postsrsd', 'postsrsd');
   let version: string;
   try {
     version = execFileSync(found, ['-v'], { env: toolEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
@@ -525,6 +507,31 @@ export function expectedReverse(sender: InteropSender, days: number): string {
 }
 
 /** Tampered versions of a valid SRS0 (hash, then stamp, domain, local part) and SRS1 address. */
+/**
+ * qfront reversing a tool's addresses (one list per separator, in INTEROP_SENDERS order) on each
+ * REVERSE_DAYS day: the lines qfront gives and the lines it should give, for one deepEqual.
+ */
+export function ourReverses(
+  key: InteropKey,
+  date: { readonly clock: string },
+  toolAddresses: ReadonlyMap<string, readonly string[]>,
+): { readonly actual: string[]; readonly expected: string[] } {
+  const actual: string[] = [];
+  const expected: string[] = [];
+  for (const sep of INTEROP_SEPARATORS) {
+    const tool = toolAddresses.get(sep) ?? [];
+    const s = interopSettings(key, sep);
+    for (const [i, sender] of INTEROP_SENDERS.entries()) {
+      for (const days of Object.values(REVERSE_DAYS)) {
+        const label = `${shown(tool[i] ?? '')} on day ${days}: `;
+        actual.push(label + outcomeText(srsReverse(tool[i] ?? '', s, clockMs(addDays(date.clock, days)))));
+        expected.push(label + expectedReverse(sender, days));
+      }
+    }
+  }
+  return { actual, expected };
+}
+
 export function forgeries(srs0: string, srs1: string): { name: string; address: string }[] {
   const m0 = /^(SRS0[-+=])([^=]+)=([^=]+)=([^=]+)=([^@]+)(@.*)$/.exec(srs0);
   const m1 = /^(SRS1[-+=])([^=]+)=([^=]+)=(.*)$/.exec(srs1);

@@ -134,6 +134,8 @@ export class Listener {
 
   private accept(socket: net.Socket): void {
     socket.on('error', () => {});
+    // Replies are flushed whole when a command batch is answered: waiting for ACKs (Nagle) only adds delay.
+    socket.setNoDelay(true);
     const id = `${process.pid}.${++this.seq}`;
     const ep = endpointOf(socket);
     if (this.closing !== undefined) return this.refuse(socket, REPLY.shuttingDown);

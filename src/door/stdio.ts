@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { ControlDir, loadSnapshot } from '../control/index.js';
-import { stderrSink, type LogSink } from '../log/index.js';
+import { sharedStderrSink, type LogSink } from '../log/index.js';
 import { QmailQueue, type Queue } from '../queue/index.js';
 import { runSession, type ConnectionEnv } from '../smtp/index.js';
 import { localIpChecker } from './local-ips.js';
@@ -41,7 +41,7 @@ export interface StdioOptions {
 /** Runs the session and resolves with the exit status once the output is flushed. */
 export async function runStdio(opts: StdioOptions): Promise<number> {
   const { env } = opts;
-  const sink = opts.sink ?? stderrSink;
+  const sink = opts.sink ?? sharedStderrSink;
   const input = inputOf(0);
   const output = outputOf(1);
   const control = new ControlDir(controlDirOf(env));

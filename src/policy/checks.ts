@@ -3,12 +3,17 @@
 // RCPT: deferred sender rejections first, then an SRS address in our SRS domain (decoded, or
 // refused), then RELAYCLIENT (its value appended to the address, rcpthosts skipped) or
 // rcpthosts. Never touches files or sockets.
+// A missing rcpthosts accepts every domain, as qmail does (an open relay): each recipient accepted
+// that way carries the qlog detail OPEN_RELAY_DETAIL, so the log says so on every such line.
 
 import type { ControlSnapshot } from '../control/index.js';
 import { badMailFromEntry } from './badmailfrom.js';
 import { inRcptHosts } from './rcpthosts.js';
 import { checkSrsRecipient } from './srs-recipient.js';
 import type { RecipientVerdict, SenderVerdict } from './types.js';
+
+/** qlog detail of a recipient accepted only because control/rcpthosts is missing. */
+export const OPEN_RELAY_DETAIL = 'rcpthosts_missing_open_relay';
 
 export interface PolicySettings {
   readonly control: ControlSnapshot;
@@ -47,6 +52,9 @@ export function checkRecipient(settings: PolicySettings, query: RecipientQuery, 
       rejection: { reason: 'not_in_rcpthosts', detail: '' },
       inRcptHosts: ours,
     };
+  }
+  if (settings.control.rcpthosts === undefined) {
+    return { kind: 'accept', address: recipient, reason: 'rcpthosts', detail: OPEN_RELAY_DETAIL, inRcptHosts: ours };
   }
   return { kind: 'accept', address: recipient, reason: 'rcpthosts', inRcptHosts: ours };
 }

@@ -112,7 +112,7 @@ test('with RELAYCLIENT even an empty rcpthosts does not refuse', (t) => {
 test('a missing rcpthosts accepts every recipient (reason rcpthosts)', (t) => {
   const s = settings(undefined, { rcpthosts: undefined });
   const v = checkRecipient(s, query(s, 'u@x'), 'a@anywhere.example');
-  t.deepEqual(v, { kind: 'accept', address: 'a@anywhere.example', reason: 'rcpthosts', inRcptHosts: true });
+  t.deepEqual(v, { kind: 'accept', address: 'a@anywhere.example', reason: 'rcpthosts', detail: 'rcpthosts_missing_open_relay', inRcptHosts: true });
 });
 
 test('a recipient without "@" is accepted even with an empty rcpthosts', (t) => {

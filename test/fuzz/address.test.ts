@@ -17,13 +17,7 @@ import { parseAddressArg, rewriteLocalIpLiteral } from '../../src/smtp/address.j
 import { splitCommand } from '../../src/smtp/commands.js';
 import { envelopeBytes } from '../../src/queue/envelope.js';
 import { converse } from '../helpers/session.js';
-
-const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? '') || 0;
-const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-function runs(ci: number, cost = 1): { numRuns: number; seed?: number; includeErrorInReport: true } {
-  const numRuns = FUZZ_RUNS > 0 ? Math.max(ci, Math.ceil(FUZZ_RUNS / cost)) : ci;
-  return SEED === undefined ? { numRuns, includeErrorInReport: true } : { numRuns, seed: SEED, includeErrorInReport: true };
-}
+import { runs } from '../helpers/fuzz.js';
 
 const latin1 = (min: number, max: number) => fc.integer({ min, max }).map((c) => String.fromCharCode(c));
 const special = fc.constantFrom('<', '>', '"', '\\', '@', ':', ' ', ',', '\r', '\0', '[', ']', '.');

@@ -12,20 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Cdb, CdbFormatError } from '../../src/control/index.js';
 import { buildCdb, type CdbRecord } from '../helpers/cdb-build.js';
-
-const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? '') || 0;
-const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-function runs(ci: number, cost = 1): { numRuns: number; seed?: number; includeErrorInReport: true } {
-  const numRuns = FUZZ_RUNS > 0 ? Math.max(ci, Math.ceil(FUZZ_RUNS / cost)) : ci;
-  return SEED === undefined ? { numRuns, includeErrorInReport: true } : { numRuns, seed: SEED, includeErrorInReport: true };
-}
-
-function cpuMs(f: () => void): number {
-  const t0 = process.cpuUsage();
-  f();
-  const d = process.cpuUsage(t0);
-  return (d.user + d.system) / 1000;
-}
+import { cpuMs, runs } from '../helpers/fuzz.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qfront-fuzz-cdb-'));
 test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -21,21 +21,7 @@ import {
   type MacroValues,
   type SpfRecord,
 } from '../../src/spf/index.js';
-
-const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? '') || 0;
-const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-function runs(ci: number, cost = 1): { numRuns: number; seed?: number; includeErrorInReport: true } {
-  const numRuns = FUZZ_RUNS > 0 ? Math.max(ci, Math.ceil(FUZZ_RUNS / cost)) : ci;
-  return SEED === undefined ? { numRuns, includeErrorInReport: true } : { numRuns, seed: SEED, includeErrorInReport: true };
-}
-
-/** CPU milliseconds f takes (not wall time: the CI machine may be busy). */
-function cpuMs(f: () => void): number {
-  const t0 = process.cpuUsage();
-  f();
-  const d = process.cpuUsage(t0);
-  return (d.user + d.system) / 1000;
-}
+import { cpuMs, runs } from '../helpers/fuzz.js';
 
 // ----- generators from the grammar (RFC 7208 12) ------------------------------------------
 

@@ -11,20 +11,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { srsForward, srsReverse, srsTimestamp, type SrsSeparator, type SrsSettings } from '../../src/srs/index.js';
 import { asciiLower } from '../../src/util/ascii.js';
-
-const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? '') || 0;
-const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-function runs(ci: number, cost = 1): { numRuns: number; seed?: number; includeErrorInReport: true } {
-  const numRuns = FUZZ_RUNS > 0 ? Math.max(ci, Math.ceil(FUZZ_RUNS / cost)) : ci;
-  return SEED === undefined ? { numRuns, includeErrorInReport: true } : { numRuns, seed: SEED, includeErrorInReport: true };
-}
-
-function cpuMs(f: () => void): number {
-  const t0 = process.cpuUsage();
-  f();
-  const d = process.cpuUsage(t0);
-  return (d.user + d.system) / 1000;
-}
+import { cpuMs, runs } from '../helpers/fuzz.js';
 
 const octet = (except = '') => fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)).filter((c) => !except.includes(c));
 const secret = fc.string({ unit: octet(), minLength: 1, maxLength: 40 });

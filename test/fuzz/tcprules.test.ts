@@ -14,13 +14,7 @@ import * as path from 'node:path';
 import { Cdb } from '../../src/control/index.js';
 import { lookupRules, type RuleQuery } from '../../src/door/tcprules.js';
 import { buildCdb } from '../helpers/cdb-build.js';
-
-const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? '') || 0;
-const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-function runs(ci: number, cost = 1): { numRuns: number; seed?: number; includeErrorInReport: true } {
-  const numRuns = FUZZ_RUNS > 0 ? Math.max(ci, Math.ceil(FUZZ_RUNS / cost)) : ci;
-  return SEED === undefined ? { numRuns, includeErrorInReport: true } : { numRuns, seed: SEED, includeErrorInReport: true };
-}
+import { runs } from '../helpers/fuzz.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qfront-fuzz-tcprules-'));
 test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -42,6 +42,12 @@ export interface ListenerOptions {
   readonly remoteHost?: RemoteHostMode;
 }
 
+/**
+ * Connections the kernel may hold before we accept them (capped by net.core.somaxconn). Node's
+ * default of 511 drops handshakes in a burst, and those clients then wait seconds in silence.
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** How long a closed session's socket may wait for the client's FIN before it is destroyed. */
 const LINGER_MS = 5000;
 
@@ -94,7 +100,7 @@ export class Listener {
       const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen({ host: addr.host, port: addr.port }, () => {
+        server.listen({ host: addr.host, port: addr.port, backlog: LISTEN_BACKLOG }, () => {
           server.off('error', reject);
           resolve();
         });

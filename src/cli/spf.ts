@@ -5,10 +5,10 @@
 
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { ControlDir, firstLine, leadingInteger, loadSpfControl, type SpfControl } from '../control/index.js';
+import { ControlDir, firstLine, loadSpfControl, type SpfControl } from '../control/index.js';
 import { createResolver } from '../dns/index.js';
 import { receivedSpfHeader, spfComment } from '../headers/index.js';
-import { loadSpfPolicy, spfHeaderFields, type SpfDecision } from '../policy/index.js';
+import { loadSpfPolicy, spfBehaviorOf, spfHeaderFields, type SpfDecision } from '../policy/index.js';
 import { checkHost, type SpfOutcome } from '../spf/index.js';
 import { rejectionReply, SPF_EXPLANATION } from '../smtp/index.js';
 import { localIpChecker } from '../door/local-ips.js';
@@ -53,8 +53,7 @@ export async function spfCommand(args: string[], out: (line: string) => void): P
     if (dir === undefined) {
       outcome = await checkHost(query, { resolver, trace, defaultExplanation: SPF_EXPLANATION.fail });
     } else {
-      const env = process.env.SPFBEHAVIOR;
-      const behavior = Math.min(6, env === undefined ? control.behavior : (leadingInteger(env) ?? 0));
+      const behavior = spfBehaviorOf(process.env.SPFBEHAVIOR, control.behavior);
       const { checkSpf } = await loadSpfPolicy();
       decision = await checkSpf(
         { behavior, control, resolver, local, relayClient: undefined, isLocalIp: localIpChecker(), defaultExplanation: SPF_EXPLANATION, trace },

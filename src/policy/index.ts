@@ -5,7 +5,7 @@ export type { PolicySettings, RecipientQuery } from './checks.js';
 export { inRcptHosts } from './rcpthosts.js';
 // SPF is loaded on demand (loadSpfPolicy), so only its types are exported here.
 export type { SpfDecision } from './spf-policy.js';
-export { loadSpfPolicy, spfApplies } from './spf-settings.js';
+export { loadSpfPolicy, spfApplies, spfBehaviorOf } from './spf-settings.js';
 export type { RejectableResult, SpfSettings } from './spf-settings.js';
 export { spfHeaderFields } from './spf-report.js';
 export type { SpfReportContext } from './spf-report.js';

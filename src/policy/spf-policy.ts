@@ -3,7 +3,7 @@
 // the SPFRESULT word. Evaluation itself is RFC 7208 (src/spf). Never throws and never answers
 // 5xx for local or DNS trouble: a check that fails or hangs is temperror, which is at most a 451.
 
-import { checkHost, expandLocalText, spfLimits, type SpfOutcome, type SpfQuery, type SpfResult } from '../spf/index.js';
+import { checkHost, expandLocalText, identityOf, spfLimits, type SpfOutcome, type SpfQuery, type SpfResult } from '../spf/index.js';
 import { isLocalClient } from './spf-local.js';
 import type { RejectableResult, SpfSettings } from './spf-settings.js';
 import type { Rejection } from './types.js';
@@ -97,20 +97,19 @@ function explanationLines(s: SpfSettings, outcome: SpfOutcome, query: SpfQuery):
 const MAX_EXPLANATION_LINE = 400;
 const replySafe = (line: string): string => line.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_EXPLANATION_LINE);
 
-function identityOf(query: SpfQuery): Pick<SpfOutcome, 'identity' | 'domain' | 'sender'> {
-  const at = query.sender.lastIndexOf('@');
-  if (at >= 0) return { identity: 'mailfrom', domain: query.sender.slice(at + 1), sender: query.sender };
-  const helo = query.helo.slice(query.helo.lastIndexOf('@') + 1);
-  return { identity: 'helo', domain: helo, sender: `postmaster@${helo}` };
+/** The outcome fields that name the identity, as the evaluator would fill them. */
+function identityFields(query: SpfQuery): Pick<SpfOutcome, 'identity' | 'domain' | 'sender'> {
+  const { identity, domain, sender } = identityOf(query);
+  return { identity, domain, sender };
 }
 
 /** A client on one of our own addresses passes by local policy, without DNS (qmail-spf). */
 function localPass(query: SpfQuery): SpfOutcome {
-  const id = identityOf(query);
+  const id = identityFields(query);
   return { ...id, result: 'pass', recordDomain: id.domain, local: true, lookups: 0 };
 }
 
 function failed(query: SpfQuery, problem: string): SpfOutcome {
-  const id = identityOf(query);
+  const id = identityFields(query);
   return { ...id, result: 'temperror', recordDomain: id.domain, local: false, problem, lookups: 0 };
 }

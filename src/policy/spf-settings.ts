@@ -2,7 +2,7 @@
 // from spf-policy.ts on purpose: this file loads nothing heavy, so a session that never needs
 // SPF (spfbehavior 0, RELAYCLIENT) never loads the evaluator or the DNS client.
 
-import type { SpfControl } from '../control/index.js';
+import { leadingInteger, type SpfControl } from '../control/index.js';
 import type { Resolver } from '../dns/index.js';
 
 export type RejectableResult = 'fail' | 'softfail' | 'neutral' | 'none' | 'permerror';
@@ -21,6 +21,17 @@ export interface SpfSettings {
   readonly timeoutMs?: number;
   /** Gets the evaluation's trace lines (qfront spf --trace). */
   readonly trace?: (line: string) => void;
+}
+
+/** Levels above this act as it (qmail-spf). */
+const MAX_SPF_BEHAVIOR = 6;
+
+/**
+ * The level in force: SPFBEHAVIOR when set (its decimal prefix, non-numeric meaning 0, off),
+ * else control/spfbehavior.
+ */
+export function spfBehaviorOf(envValue: string | undefined, controlValue: number): number {
+  return Math.min(MAX_SPF_BEHAVIOR, envValue === undefined ? controlValue : (leadingInteger(envValue) ?? 0));
 }
 
 /** qmail-spf runs only with a behaviour level and never for RELAYCLIENT (or authenticated) clients. */

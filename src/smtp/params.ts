@@ -3,6 +3,7 @@
 // does. Contract: pure; the environment is data here, never process.env. Spec section 1.3.
 
 import { leadingInteger, type ControlSnapshot } from '../control/index.js';
+import { spfBehaviorOf } from '../policy/index.js';
 
 /** The environment a session runs in: tcpserver's variables plus whatever tcprules set. */
 export type ConnectionEnv = Readonly<Record<string, string | undefined>>;
@@ -35,6 +36,6 @@ export function sessionParams(env: ConnectionEnv, control: ControlSnapshot): Ses
     relayClient: env.RELAYCLIENT,
     databytes: databytesEnv === undefined ? control.databytes : (leadingInteger(databytesEnv) ?? 0),
     timeoutMs: control.timeoutSeconds * 1000,
-    spfBehavior: Math.min(6, env.SPFBEHAVIOR === undefined ? control.spf.behavior : (leadingInteger(env.SPFBEHAVIOR) ?? 0)),
+    spfBehavior: spfBehaviorOf(env.SPFBEHAVIOR, control.spf.behavior),
   };
 }

@@ -5,6 +5,7 @@
 export type { SpfOptions, SpfOutcome, SpfQuery, SpfResult } from './types.js';
 export { checkHost } from './check-host.js';
 export { expandLocalText } from './local-text.js';
+export { identityOf, type Identity } from './identity.js';
 export { parseLocalTerms, localRulesIndex, insertLocalRules } from './local-rules.js';
 export { parseRecord, isSpfRecordText, type SpfRecord, type Directive, type Mechanism, type Qualifier } from './record.js';
 export {

@@ -21,6 +21,8 @@ export const SERVE_USAGE = `usage: qfront serve [options]
   --paranoid             with --remote-host: keep the name only if it points back, as -p
   --user USER --group G  run sessions as this user and group (required as root)
   --drain-timeout S      on SIGTERM, seconds to let sessions in DATA finish (default 60)
+  --workers N            serve from N processes sharing the sockets, one per core (default 1);
+                         each enforces its share of --concurrency and --per-ip (rounded up)
   --embedded             the embedded default: 127.0.0.1:2525, the repo's control/,
                          spool var/spool, and user nobody when started as root`;
 
@@ -56,6 +58,8 @@ export async function serveCommand(args: string[]): Promise<void> {
       group: { type: 'string' },
       'drain-timeout': { type: 'string' },
       embedded: { type: 'boolean' },
+      workers: { type: 'string' },
+      worker: { type: 'boolean' },
     },
   });
   const embedded = values.embedded === true;
@@ -75,6 +79,9 @@ export async function serveCommand(args: string[]): Promise<void> {
     ids,
     drainSeconds: count(values['drain-timeout'], 60, '--drain-timeout'),
     env: process.env,
+    workers: count(values.workers, 1, '--workers'),
+    workerArgv: process.argv.slice(1),
+    worker: values.worker === true,
   });
 }
 

@@ -105,6 +105,9 @@ export class ControlDir {
 
   private readFile(file: string): Buffer | undefined {
     try {
+      // Most control files are absent: a stat that returns undefined is far cheaper than the
+      // ENOENT exception readFileSync would throw (the stdio door reads them all per session).
+      if (fs.statSync(file, { throwIfNoEntry: false }) === undefined) return undefined;
       return fs.readFileSync(file);
     } catch (err) {
       if (errorCode(err) === 'ENOENT') return undefined;

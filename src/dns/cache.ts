@@ -21,6 +21,9 @@ export interface AnswerCacheOptions {
 }
 
 interface Entry {
+  readonly type: RrType;
+  /** The name as nameKey() gives it. */
+  readonly key: string;
   readonly answer: DnsAnswer<unknown>;
   /** now() value at which the entry stops being served. */
   readonly expires: number;
@@ -29,8 +32,11 @@ interface Entry {
 export class AnswerCache {
   readonly maxEntries: number;
   private readonly now: () => number;
-  // Map iteration follows insertion order, so the first key is always the oldest entry.
-  private readonly entries = new Map<string, Entry>();
+  // One map per type, keyed by the name itself: a hit builds no key string, and names that
+  // come back as the same string (from cached records) are hashed only once.
+  private readonly byType = new Map<RrType, Map<string, Entry>>();
+  // Set iteration follows insertion order, so the first entry is always the oldest one.
+  private readonly age = new Set<Entry>();
 
   constructor(options: AnswerCacheOptions = {}) {
     this.maxEntries = Math.max(1, Math.floor(options.maxEntries ?? DEFAULT_CACHE_ENTRIES));
@@ -38,16 +44,22 @@ export class AnswerCache {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.age.size;
   }
 
   /** The stored answer if it has not expired. */
   get(name: string, type: RrType): DnsAnswer<unknown> | undefined {
-    const key = cacheKey(name, type);
-    const entry = this.entries.get(key);
+    const names = this.byType.get(type);
+    if (names === undefined) return undefined;
+    // Keys are lower-case, so a name found as it is needs no folding (the usual case).
+    let entry = names.get(name);
+    if (entry === undefined) {
+      const key = nameKey(name);
+      if (key !== name) entry = names.get(key);
+    }
     if (entry === undefined) return undefined;
     if (this.now() >= entry.expires) {
-      this.entries.delete(key);
+      this.drop(entry);
       return undefined;
     }
     return entry.answer;
@@ -59,19 +71,34 @@ export class AnswerCache {
     const cap = answer.kind === 'records' ? MAX_CACHE_TTL : MAX_NEGATIVE_TTL;
     const ttl = Math.min(ttlSeconds, cap);
     if (!(ttl > 0)) return;
-    const key = cacheKey(name, type);
-    // Deleting first moves a refreshed key to the young end of the insertion order.
-    this.entries.delete(key);
-    this.entries.set(key, { answer, expires: this.now() + ttl * 1000 });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next();
+    const key = nameKey(name);
+    let names = this.byType.get(type);
+    if (names === undefined) {
+      names = new Map();
+      this.byType.set(type, names);
+    }
+    // Dropping first moves a refreshed name to the young end of the age order.
+    const old = names.get(key);
+    if (old !== undefined) this.drop(old);
+    const entry: Entry = { type, key, answer, expires: this.now() + ttl * 1000 };
+    names.set(key, entry);
+    this.age.add(entry);
+    while (this.age.size > this.maxEntries) {
+      const oldest = this.age.values().next();
       if (oldest.done === true) break;
-      this.entries.delete(oldest.value);
+      this.drop(oldest.value);
     }
   }
 
   clear(): void {
-    this.entries.clear();
+    this.byType.clear();
+    this.age.clear();
+  }
+
+  private drop(entry: Entry): void {
+    this.age.delete(entry);
+    const names = this.byType.get(entry.type);
+    if (names?.get(entry.key) === entry) names.delete(entry.key);
   }
 }
 

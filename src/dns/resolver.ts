@@ -1,7 +1,8 @@
 // The Resolver qfront hands to SPF and friends: checks the name, serves from the cache, joins
 // an identical query already in flight, else asks the servers (client.ts) and caches the result.
-// lookup() never throws and never sends a name that failed checkName. Nothing stays open while
-// idle: sockets and timers exist only during a try, so an idle resolver never holds the process.
+// lookup() never throws and never sends a name that failed checkName; answerNow() gives a cache
+// hit without a promise. Nothing stays open while idle: sockets and timers exist only during a
+// try, so an idle resolver never holds the process.
 
 import { setMaxListeners } from 'node:events';
 import { AnswerCache, cacheKey } from './cache.js';
@@ -57,6 +58,8 @@ export interface DnsResolver extends Resolver {
   readonly invalidServers: readonly InvalidServerEntry[];
   /** Live counts since creation. */
   readonly counters: Readonly<DnsCounters>;
+  /** Always there: a live cache entry (or a bad name, or being closed) is answered at once. */
+  answerNow<T extends RrType>(name: string, type: T): DnsAnswer<RecordData[T]> | undefined;
   /** Ends running tries (their lookups get a 'network' error) and refuses further lookups. */
   close(): void;
 }
@@ -86,24 +89,34 @@ export function createResolver(options: ResolverOptions = {}): DnsResolver {
     return answer;
   };
 
-  const lookupAny = async (raw: string, type: RrType): Promise<DnsAnswer<unknown>> => {
-    counters.lookups++;
+  /**
+   * The answer when one can be given without a query (resolver closed, bad name, live cache
+   * entry), counted and observed; undefined when the servers must be asked.
+   */
+  const answerAtOnce = (raw: string, type: RrType): DnsAnswer<unknown> | undefined => {
     if (closing.signal.aborted) return observe(raw, type, { kind: 'error', failure: 'network', detail: 'resolver closed' }, false);
+    // Only names that passed checkName are stored, and its verdict ignores ASCII case: a hit
+    // needs no second check (the hot path of a warm SPF check).
+    const hit = cache?.get(raw.endsWith('.') ? raw.slice(0, -1) : raw, type);
+    if (hit !== undefined) {
+      counters.cacheHits++;
+      return observe(raw, type, hit, true);
+    }
     const checked = checkName(raw);
     if (!checked.ok) return observe(raw, type, { kind: 'error', failure: 'badname', detail: checked.detail }, false);
-    const cached = cache?.get(checked.name, type);
-    if (cached !== undefined) {
-      counters.cacheHits++;
-      return observe(raw, type, cached, true);
-    }
-    const key = cacheKey(checked.name, type);
+    return undefined;
+  };
+
+  const askServers = async (raw: string, type: RrType): Promise<DnsAnswer<unknown>> => {
+    const name = raw.endsWith('.') ? raw.slice(0, -1) : raw;
+    const key = cacheKey(name, type);
     let pending = inFlight.get(key);
     if (pending === undefined) {
-      pending = queryServers(settings, checked.name, type)
+      pending = queryServers(settings, name, type)
         .catch((err: unknown): QueryOutcome => ({ answer: { kind: 'error', failure: 'network', detail: `internal error: ${String(err)}` }, ttl: undefined }))
         .then((outcome) => {
           inFlight.delete(key);
-          if (outcome.ttl !== undefined) cache?.set(checked.name, type, outcome.answer, outcome.ttl);
+          if (outcome.ttl !== undefined) cache?.set(name, type, outcome.answer, outcome.ttl);
           return outcome;
         });
       inFlight.set(key, pending);
@@ -119,8 +132,14 @@ export function createResolver(options: ResolverOptions = {}): DnsResolver {
     serverSource: config.source,
     invalidServers: config.invalid,
     counters,
-    lookup<T extends RrType>(name: string, type: T): Promise<DnsAnswer<RecordData[T]>> {
-      return lookupAny(name, type) as Promise<DnsAnswer<RecordData[T]>>;
+    async lookup<T extends RrType>(name: string, type: T): Promise<DnsAnswer<RecordData[T]>> {
+      counters.lookups++;
+      return (answerAtOnce(name, type) ?? (await askServers(name, type))) as DnsAnswer<RecordData[T]>;
+    },
+    answerNow<T extends RrType>(name: string, type: T): DnsAnswer<RecordData[T]> | undefined {
+      const now = answerAtOnce(name, type);
+      if (now !== undefined) counters.lookups++;
+      return now as DnsAnswer<RecordData[T]> | undefined;
     },
     close(): void {
       closing.abort();

@@ -35,4 +35,10 @@ export type DnsAnswer<T> =
 export interface Resolver {
   /** Records of `type` at `name`, following CNAMEs as a recursive resolver does. */
   lookup<T extends RrType>(name: string, type: T): Promise<DnsAnswer<RecordData[T]>>;
+  /**
+   * What lookup() would answer, when that needs no query (a live cache entry, a bad name, a
+   * closed resolver), given synchronously and counted as a lookup; else undefined, nothing sent
+   * or counted, and the caller uses lookup(). Optional: a warm SPF check runs without promises.
+   */
+  answerNow?<T extends RrType>(name: string, type: T): DnsAnswer<RecordData[T]> | undefined;
 }

@@ -1,19 +1,17 @@
 // The listener door: a long-running "built-in tcpserver". For each connection it does what
 // `tcpserver -x rules.cdb -c N -H -R` does (concurrency limit, tcprules allow/deny and VAR=value,
-// the UCSPI-TCP environment), then hands the socket to the same runSession as the stdio door.
-// Also: a per-IP limit, a fresh control snapshot per connection from a stat-checked cache,
-// SIGHUP-style reload(), and a draining shutdown(). One session's failure never touches another.
+// the UCSPI-TCP environment), then hands the socket to its SessionHost. Also: a per-IP limit,
+// SIGHUP-style reload(), and a draining shutdown(). A worker of `--workers N` runs one too, on
+// the sockets the first one bound (adopt()). One session's failure never touches another.
 
 import * as net from 'node:net';
-import { ControlDir, loadSnapshot, type ControlSnapshot } from '../control/index.js';
 import type { LogSink } from '../log/index.js';
-import type { Queue } from '../queue/index.js';
-import { REPLY, runSession, type ConnectionEnv } from '../smtp/index.js';
-import { localIpChecker } from './local-ips.js';
+import { REPLY, type ConnectionEnv } from '../smtp/index.js';
 import { remoteHostOf, type RemoteHostMode } from './remote-host.js';
 import { LazyResolver } from './resolver.js';
 import { RulesFile } from './rules-file.js';
-import { endpointOf, tcpEnv, type Endpoint } from './tcp-env.js';
+import { linger, who, type SessionHost } from './session-host.js';
+import { endpointOf, type Endpoint } from './tcp-env.js';
 import { lookupRules } from './tcprules.js';
 
 export interface ListenAddress {
@@ -29,17 +27,17 @@ export interface ListenerOptions {
   readonly concurrency: number;
   /** Sessions at once from one IP; 0 = no limit. */
   readonly perIp: number;
-  readonly controlDir: string;
-  /** TCPLOCALHOST (tcpserver -l); undefined = the first line of control/me, if any. */
-  readonly localHost?: string;
-  readonly queue: Queue;
-  /** The environment every session starts from (the daemon's own). */
+  /** Where admitted sessions run. */
+  readonly host: SessionHost;
+  /** The daemon's environment (DNSCACHEIP for PTR lookups). */
   readonly env: ConnectionEnv;
   readonly sink: LogSink;
   /** Seconds shutdown() waits for sessions in DATA before cutting them off. */
   readonly drainSeconds: number;
   /** TCPREMOTEHOST from DNS, as tcpserver -h (-p for paranoid); default off, as -H. */
   readonly remoteHost?: RemoteHostMode;
+  /** --local-host, for the deny log line only (sessions read control/me themselves). */
+  readonly localHost?: string;
 }
 
 /**
@@ -48,49 +46,19 @@ export interface ListenerOptions {
  */
 const LISTEN_BACKLOG = 4096;
 
-/** How long a closed session's socket may wait for the client's FIN before it is destroyed. */
-const LINGER_MS = 5000;
-
-/** After our FIN, give the client LINGER_MS to close its side, then free the socket anyway. */
-function linger(socket: net.Socket): void {
-  setTimeout(() => socket.destroy(), LINGER_MS).unref();
-}
-
-interface Active {
-  readonly socket: net.Socket;
-  readonly stop: AbortController;
-}
-
 export class Listener {
   private readonly servers: net.Server[] = [];
-  private readonly active = new Set<Active>();
+  private active = 0;
   private readonly perIpCount = new Map<string, number>();
   /** Connections waiting for their PTR lookup: they count against the concurrency limit. */
   private resolving = 0;
-  private readonly control: ControlDir;
   private readonly rules: RulesFile | undefined;
-  private readonly isLocalIp = localIpChecker();
-  /**
-   * One resolver, and so one DNS cache, per DNSCACHEIP value: the daemon's, or one a tcprules
-   * rule sets (as the stdio door would see it). Rules are few, so this map stays small.
-   */
-  private readonly resolvers = new Map<string, LazyResolver>();
+  private ptrResolver: LazyResolver | undefined;
   private seq = 0;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly opts: ListenerOptions) {
-    this.control = new ControlDir(opts.controlDir, true);
     this.rules = opts.rulesFile === undefined ? undefined : new RulesFile(opts.rulesFile);
-  }
-
-  private resolverFor(env: ConnectionEnv): LazyResolver {
-    const key = env.DNSCACHEIP ?? '';
-    let r = this.resolvers.get(key);
-    if (r === undefined) {
-      r = new LazyResolver(env.DNSCACHEIP === undefined ? this.opts.env : { DNSCACHEIP: env.DNSCACHEIP });
-      this.resolvers.set(key, r);
-    }
-    return r;
   }
 
   /** Binds every address; rejects if any cannot be bound. */
@@ -112,15 +80,27 @@ export class Listener {
     return bound;
   }
 
+  /** The bound sockets, to pass to worker processes. */
+  get listening(): readonly net.Server[] {
+    return this.servers;
+  }
+
+  /** In a worker: accept on a socket the first listener bound and passed over. */
+  adopt(server: net.Server): void {
+    server.on('connection', (socket: net.Socket) => this.accept(socket));
+    server.on('error', (err) => this.log(`warning: ${err.message}`));
+    this.servers.push(server);
+  }
+
   /** SIGHUP: forget cached control files and rules (they are also re-checked per connection). */
   reload(): void {
-    this.control.flush();
+    this.opts.host.reload();
     this.rules?.flush();
     this.log('reload: control and rules caches flushed');
   }
 
   get sessions(): number {
-    return this.active.size;
+    return this.active;
   }
 
   /** SIGTERM: stop accepting, let sessions finish their message, then close the rest. */
@@ -132,10 +112,7 @@ export class Listener {
   private async drain(): Promise<void> {
     // server.close() only calls back once every connection is gone: stop accepting, don't wait.
     for (const s of this.servers) s.close();
-    for (const a of this.active) a.stop.abort();
-    const deadline = Date.now() + this.opts.drainSeconds * 1000;
-    while (this.active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    for (const a of this.active) a.socket.destroy();
+    await this.opts.host.drain(Date.now() + this.opts.drainSeconds * 1000);
   }
 
   private accept(socket: net.Socket): void {
@@ -145,7 +122,7 @@ export class Listener {
     const id = `${process.pid}.${++this.seq}`;
     const ep = endpointOf(socket);
     if (this.closing !== undefined) return this.refuse(socket, REPLY.shuttingDown);
-    const busy = this.active.size + this.resolving;
+    const busy = this.active + this.resolving;
     if (busy >= this.opts.concurrency) {
       this.log(`busy ${id} from ${ep.remoteIp}: ${busy}/${this.opts.concurrency}`);
       return this.refuse(socket, REPLY.busy);
@@ -159,7 +136,8 @@ export class Listener {
     if (mode === 'off') return this.admit(socket, id, ep);
     // The lookup holds a concurrency slot, so a flood of slow PTR lookups is bounded too.
     this.resolving++;
-    void remoteHostOf(this.resolverFor(this.opts.env), ep.remoteIp, mode).then((remoteHost) => {
+    this.ptrResolver ??= new LazyResolver(this.opts.env);
+    void remoteHostOf(this.ptrResolver, ep.remoteIp, mode).then((remoteHost) => {
       this.resolving--;
       if (socket.destroyed) return;
       if (this.closing !== undefined) return this.refuse(socket, REPLY.shuttingDown);
@@ -179,58 +157,20 @@ export class Listener {
       return;
     }
     if (!decision.allow) {
-      this.log(`deny ${id} ${this.who(ep, this.opts.localHost)}`);
+      this.log(`deny ${id} ${who(ep, this.opts.localHost)}`);
       socket.destroy();
       return;
     }
-    this.run(socket, id, ep, decision.env);
-  }
-
-  private run(socket: net.Socket, id: string, ep: Endpoint, ruleEnv: Readonly<Record<string, string>>): void {
-    const entry: Active = { socket, stop: new AbortController() };
-    this.active.add(entry);
-    this.perIpCount.set(ep.remoteIp, (this.perIpCount.get(ep.remoteIp) ?? 0) + 1);
-    this.log(`status: ${this.active.size}/${this.opts.concurrency}`);
-    let control: ControlSnapshot | undefined;
-    let controlError: unknown;
-    try {
-      control = loadSnapshot(this.control);
-    } catch (err) {
-      controlError = err;
-    }
-    // TCPLOCALHOST: --local-host, else control/me, as `tcpserver -l "$(head -1 control/me)"` gives.
-    const localHost = this.opts.localHost ?? control?.me;
-    const env = tcpEnv(this.opts.env, ep, localHost, ruleEnv);
-    this.log(`ok ${id} ${this.who(ep, localHost)}`);
-    runSession(
-      { input: socket, output: socket },
-      {
-        env,
-        loadControl: () => {
-          if (control === undefined) throw controlError;
-          return control;
-        },
-        queue: this.opts.queue,
-        sink: this.opts.sink,
-        id,
-        isLocalIp: this.isLocalIp,
-        resolver: this.resolverFor(env),
-        signal: entry.stop.signal,
-      },
-    )
-      .catch((err: unknown) => {
-        this.log(`warning: session ${id} failed: ${(err as Error)?.message ?? String(err)}`);
-        return 1;
-      })
-      .then((code) => {
-        this.active.delete(entry);
-        const left = (this.perIpCount.get(ep.remoteIp) ?? 1) - 1;
-        if (left > 0) this.perIpCount.set(ep.remoteIp, left);
-        else this.perIpCount.delete(ep.remoteIp);
-        linger(socket);
-        this.log(`end ${id} status ${code}`);
-        this.log(`status: ${this.active.size}/${this.opts.concurrency}`);
-      });
+    this.active++;
+    this.perIpCount.set(ep.remoteIp, fromIpPlus(this.perIpCount, ep.remoteIp, 1));
+    this.log(`status: ${this.active}/${this.opts.concurrency}`);
+    void this.opts.host.run(socket, { id, ep, ruleEnv: decision.env }).then(() => {
+      this.active--;
+      const left = fromIpPlus(this.perIpCount, ep.remoteIp, -1);
+      if (left > 0) this.perIpCount.set(ep.remoteIp, left);
+      else this.perIpCount.delete(ep.remoteIp);
+      this.log(`status: ${this.active}/${this.opts.concurrency}`);
+    });
   }
 
   private refuse(socket: net.Socket, reply: string): void {
@@ -238,12 +178,11 @@ export class Listener {
     linger(socket);
   }
 
-  /** tcpserver's "LOCALHOST:LOCALIP:PORT REMOTEHOST:REMOTEIP:INFO:PORT" (no host or info here). */
-  private who(ep: Endpoint, localHost: string | undefined): string {
-    return `${localHost ?? ''}:${ep.localIp}:${ep.localPort} ${ep.remoteHost ?? ''}:${ep.remoteIp}::${ep.remotePort}`;
-  }
-
   private log(text: string): void {
     this.opts.sink.line(`qfront: ${text}`);
   }
+}
+
+function fromIpPlus(counts: ReadonlyMap<string, number>, ip: string, n: number): number {
+  return (counts.get(ip) ?? 0) + n;
 }

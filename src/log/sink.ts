@@ -11,7 +11,8 @@ export interface LogSink {
 /** How long a full log pipe (a stalled multilog) may hold us up before a line is given up. */
 const FULL_PIPE_WAIT_MS = 10_000;
 const RETRY_MS = 1;
-const pause = new Int32Array(new SharedArrayBuffer(4));
+/** Made on first use: the stdio door's start-up snapshot cannot hold a SharedArrayBuffer. */
+let pause: Int32Array | undefined;
 
 /**
  * Synchronous on purpose: Node's own stderr stream queues writes when the pipe is full and later
@@ -26,7 +27,7 @@ function writeLine(bytes: Buffer): void {
       off += fs.writeSync(2, bytes, off);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) return;
-      Atomics.wait(pause, 0, 0, RETRY_MS);
+      Atomics.wait((pause ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, RETRY_MS);
     }
   }
 }
@@ -41,13 +42,59 @@ export const sharedStderrSink: LogSink = {
   },
 };
 
+/** Writes up to this size reach a pipe whole, never interleaved with another writer's. */
+const PIPE_BUF = 4096;
+
 /**
- * For the listener: the only writer of its stderr, serving every session, so it must not block
- * on a slow log reader; Node's stream keeps the lines in order.
+ * For the listener: every session's lines, gathered for one event-loop turn and written in as
+ * few writes as fit in PIPE_BUF each, cut at line ends (several listener processes may share the
+ * pipe). A line per write cost a quarter of the listener's CPU. Lines still pending at exit are
+ * written then.
  */
+function batchedSink(): LogSink {
+  let pending: Buffer[] = [];
+  let size = 0;
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    const lines = pending;
+    pending = [];
+    size = 0;
+    let group: Buffer[] = [];
+    let groupSize = 0;
+    for (const l of lines) {
+      if (groupSize + l.length > PIPE_BUF && group.length > 0) {
+        writeLine(Buffer.concat(group, groupSize));
+        group = [];
+        groupSize = 0;
+      }
+      group.push(l);
+      groupSize += l.length;
+    }
+    if (group.length > 0) writeLine(Buffer.concat(group, groupSize));
+  };
+  process.on('exit', flush);
+  return {
+    line(text) {
+      const bytes = Buffer.from(`${text}\n`, 'latin1');
+      pending.push(bytes);
+      size += bytes.length;
+      if (size >= PIPE_BUF) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+  };
+}
+
+let listenerSink: LogSink | undefined;
+
+/** The listener's sink (see batchedSink), made on first use. */
 export const stderrSink: LogSink = {
   line(text) {
-    process.stderr.write(Buffer.from(`${text}\n`, 'latin1'));
+    listenerSink ??= batchedSink();
+    listenerSink.line(text);
   },
 };
 

@@ -14,6 +14,8 @@ export const QQ = {
   readError: fail(false, 'qq read error (#4.3.0)'),
   timeout: fail(false, 'qq timeout (#4.3.0)'),
   cannotExec: fail(false, 'unable to exec qq (#4.3.0)'),
+  /** The run could not be started at all (no fork): qmail's qmail_open failure text. */
+  startFailed: fail(false, 'qqt failure (#4.3.0)'),
 } as const;
 
 const TABLE: ReadonlyMap<number, QueueOutcome> = new Map<number, QueueOutcome>([

@@ -6,6 +6,8 @@ export { QQ, queueOutcome } from './exit-codes.js';
 export type { QueueExit, QueueOutcome } from './exit-codes.js';
 export { QmailQueue, queueProgram } from './qmail-queue.js';
 export type { QmailQueueOptions } from './qmail-queue.js';
+export { SpawnerQueue } from './spawner-queue.js';
+export { spawnerAvailable } from './spawner.js';
 export { Spool, spoolHeader, unxtext, xtext } from './spool.js';
 export { QueueStartError } from './types.js';
 export type { Queue, QueueJob, QueueRequest } from './types.js';

@@ -32,7 +32,8 @@ export function queueProgram(env: Readonly<Record<string, string | undefined>>):
   return `${env.QMAILHOME ?? '/var/qmail'}/bin/qmail-queue`;
 }
 
-function errorFd(env: Readonly<Record<string, string | undefined>>): number {
+/** The descriptor of the custom-error pipe: $ERROR_FD when 3..9, else 4. */
+export function errorFd(env: Readonly<Record<string, string | undefined>>): number {
   const n = Number.parseInt(env.ERROR_FD ?? '', 10);
   return n >= 3 && n <= MAX_ERROR_FD ? n : DEFAULT_ERROR_FD;
 }

@@ -212,6 +212,8 @@ export class Session {
   /** The message ended with CRLF "." CRLF: ask the queue, answer, log one qlogreceived line. */
   async dataEnded(intake: MessageIntake): Promise<Step> {
     const verdict = await intake.close(this.deps.now);
+    // A queue that starts its program at the end of DATA knows the qp only now.
+    this.lastQp = intake.qp;
     const tx = this.dataTx;
     this.dataTx = undefined;
     this.deps.log.qlog('qlogreceived', {

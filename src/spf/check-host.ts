@@ -3,20 +3,21 @@
 // are temperror, bad records and exceeded limits permerror, an unexpected exception temperror —
 // and never throws. An unusable client address is a permerror before any DNS query.
 
-import { printable, quoted, traceLine, type Context } from './context.js';
+import { printable, quoted, traceLine, tracing, type Context } from './context.js';
 import { isCheckableDomain, withoutTrailingDot } from './domain.js';
 import { evaluateRecord, fetchRecord, type Evaluation } from './evaluate.js';
 import { explain } from './explanation.js';
 import { identityOf, type Identity } from './identity.js';
 import { parseClientIp } from './ip.js';
+import { then, type Later } from './later.js';
 import { MAX_ELAPSED_MS } from './limits.js';
-import { parseLocalTerms } from './local-rules.js';
 import type { Directive } from './record.js';
+import { parsedLocalTerms } from './record-cache.js';
 import type { SpfOptions, SpfOutcome, SpfQuery } from './types.js';
 
-function localTerms(ctx: Context, what: string, text: string | undefined): Directive[] {
+function localTerms(ctx: Context, what: string, text: string | undefined): readonly Directive[] {
   if (text === undefined || text.trim() === '') return [];
-  const parsed = parseLocalTerms(text);
+  const parsed = parsedLocalTerms(text);
   if (parsed.ok) return parsed.value;
   // A broken local setting must not turn every sender's result into an error: drop it, say so.
   traceLine(ctx, `${what} ignored: ${printable(parsed.error)}`);
@@ -27,50 +28,53 @@ function localTerms(ctx: Context, what: string, text: string | undefined): Direc
  * No record at the domain: the guess, then the local rules, stand in for it. A match is local
  * policy; no match, or any error inside (the guess is ours, not the domain's), stays none.
  */
-async function guessFor(ctx: Context, domain: string, terms: readonly Directive[], noRecord: string): Promise<Evaluation> {
+function guessFor(ctx: Context, domain: string, terms: readonly Directive[], noRecord: string): Later<Evaluation> {
   const none: Evaluation = { result: 'none', recordDomain: domain, local: false, problem: noRecord };
   if (terms.length === 0) return none;
-  traceLine(ctx, `${printable(domain)}: no SPF record, trying local guess: ${terms.map((d) => d.text).join(' ')}`);
-  const ev = await evaluateRecord(ctx, domain, { text: '', directives: terms }, []);
-  if (ev.result === 'temperror' || ev.result === 'permerror') {
-    return { ...none, problem: `${noRecord}; local guess gave ${ev.result}: ${ev.problem ?? ''}` };
-  }
-  return ev.mechanism === undefined ? none : ev;
+  if (tracing(ctx)) traceLine(ctx, `${printable(domain)}: no SPF record, trying local guess: ${terms.map((d) => d.text).join(' ')}`);
+  return then(evaluateRecord(ctx, domain, { text: '', directives: terms }, []), (ev) => {
+    if (ev.result === 'temperror' || ev.result === 'permerror') {
+      return { ...none, problem: `${noRecord}; local guess gave ${ev.result}: ${ev.problem ?? ''}` };
+    }
+    return ev.mechanism === undefined ? none : ev;
+  });
 }
 
-async function evaluateDomain(ctx: Context, domain: string, options: SpfOptions): Promise<Evaluation> {
+function evaluateDomain(ctx: Context, domain: string, options: SpfOptions): Later<Evaluation> {
   const rules = localTerms(ctx, 'local rules', options.localRules);
-  const fetched = await fetchRecord(ctx, domain);
-  switch (fetched.kind) {
-    case 'dns-error':
-      return { result: 'temperror', recordDomain: domain, local: false, problem: fetched.problem };
-    case 'bad-record':
-      return { result: 'permerror', recordDomain: domain, local: false, problem: fetched.problem };
-    case 'none': {
-      const guess = localTerms(ctx, 'guess', options.guess);
-      return guessFor(ctx, domain, [...guess, ...rules], fetched.problem);
+  return then(fetchRecord(ctx, domain), (fetched): Later<Evaluation> => {
+    switch (fetched.kind) {
+      case 'dns-error':
+        return { result: 'temperror', recordDomain: domain, local: false, problem: fetched.problem };
+      case 'bad-record':
+        return { result: 'permerror', recordDomain: domain, local: false, problem: fetched.problem };
+      case 'none': {
+        const guess = localTerms(ctx, 'guess', options.guess);
+        return guessFor(ctx, domain, [...guess, ...rules], fetched.problem);
+      }
+      case 'record':
+        return evaluateRecord(ctx, domain, fetched.record, rules);
     }
-    case 'record':
-      return evaluateRecord(ctx, domain, fetched.record, rules);
-  }
+  });
 }
 
 type Base = Pick<SpfOutcome, 'identity' | 'domain' | 'sender'>;
 
 function outcomeOf(base: Base, ev: Evaluation, lookups: number, explanation?: string): SpfOutcome {
-  return {
-    ...base,
-    result: ev.result,
-    recordDomain: ev.recordDomain,
-    ...(ev.mechanism === undefined ? {} : { mechanism: ev.mechanism }),
-    local: ev.local,
-    ...(explanation === undefined ? {} : { explanation }),
-    ...(ev.problem === undefined ? {} : { problem: ev.problem }),
-    lookups,
-  };
+  // Fields in the order reports print them; optional ones left out rather than undefined.
+  const outcome = { identity: base.identity, domain: base.domain, sender: base.sender, result: ev.result, recordDomain: ev.recordDomain } as Writable<SpfOutcome>;
+  if (ev.mechanism !== undefined) outcome.mechanism = ev.mechanism;
+  outcome.local = ev.local;
+  if (explanation !== undefined) outcome.explanation = explanation;
+  if (ev.problem !== undefined) outcome.problem = ev.problem;
+  outcome.lookups = lookups;
+  return outcome;
 }
 
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 function traceResult(ctx: Context, ev: Evaluation): void {
+  if (!tracing(ctx)) return;
   const by = ev.mechanism === undefined ? '' : ` by ${printable(ev.mechanism)}`;
   const local = ev.local ? ' (local policy)' : '';
   const problem = ev.problem === undefined ? '' : `: ${ev.problem}`;
@@ -103,7 +107,8 @@ async function run(query: SpfQuery, options: SpfOptions, who: Identity): Promise
     traceLine(ctx, `domain ${quoted(who.domain)} cannot be checked -> none`);
     return early('none', `Invalid domain ${quoted(who.domain)}`);
   }
-  const ev = await evaluateDomain(ctx, withoutTrailingDot(who.domain), options);
+  const later = evaluateDomain(ctx, withoutTrailingDot(who.domain), options);
+  const ev = later instanceof Promise ? await later : later;
   const explanation = ev.result === 'fail' ? await explain(ctx, ev, options.defaultExplanation) : undefined;
   traceResult(ctx, ev);
   return outcomeOf(base, ev, ctx.dnsTerms, explanation);

@@ -1,11 +1,14 @@
 // The state of one check_host() run shared by every record it visits: the inputs the macros
 // need, the DNS-term and void-lookup counters (RFC 7208 4.6.4), the elapsed-time budget, and the
-// single door to DNS, which also writes the trace. Contract: query() never throws and never
-// returns anything but a DnsAnswer; an unusable name is answered as NXDOMAIN without asking DNS.
+// single door to DNS, which also writes the trace. Contract: query() never throws and gives a
+// DnsAnswer (at once when the resolver has it, else a promise that never rejects); an unusable
+// name is answered as NXDOMAIN without asking DNS.
 
 import type { DnsAnswer, DnsFailure, MxData, RecordData, Resolver, RrType } from '../dns/index.js';
 import { isQueryable } from './domain.js';
 import type { IpAddress } from './ip.js';
+import type { Later } from './later.js';
+import type { MacroValues } from './macro.js';
 import { MAX_DNS_TERMS, MAX_ELAPSED_MS, MAX_VOID_LOOKUPS } from './limits.js';
 
 export interface Context {
@@ -29,7 +32,9 @@ export interface Context {
   /** Include nesting, for indenting trace lines. */
   depth: number;
   /** PTR names of the client that validate, computed once for %{p} (7.3). */
-  validatedNames?: Promise<readonly string[]>;
+  validatedNames?: Later<readonly string[]>;
+  /** The macro values that stay the same for the whole check, made on first use (7.3). */
+  checkMacros?: MacroValues;
 }
 
 /** A term's exception: the check stops with this result (4.6.2). */
@@ -45,6 +50,11 @@ export function temperror(problem: string): Failure {
 
 export function permerror(problem: string): Failure {
   return { kind: 'error', result: 'permerror', problem };
+}
+
+/** True when someone reads the trace: build trace text only then (it costs more than the check). */
+export function tracing(ctx: Context): boolean {
+  return ctx.trace !== undefined;
 }
 
 export function traceLine(ctx: Context, line: string): void {
@@ -99,28 +109,51 @@ export function dnsProblem(answer: { readonly failure: DnsFailure }, type: RrTyp
   return `${FAILURE_WORDS[answer.failure]} on ${type} ${printable(name)}`;
 }
 
-/** One DNS query, traced. Names that cannot be asked for are NXDOMAIN; a throw is an error. */
-export async function query<T extends RrType>(ctx: Context, name: string, type: T): Promise<DnsAnswer<RecordData[T]>> {
-  let answer: DnsAnswer<RecordData[T]>;
+/**
+ * One DNS query, traced. Names that cannot be asked for are NXDOMAIN; a throw is an error.
+ * Synchronous when the resolver can answer at once (a warm cache), so a warm check allocates
+ * no promise per query.
+ */
+export function query<T extends RrType>(ctx: Context, name: string, type: T): Later<DnsAnswer<RecordData[T]>> {
   if (!isQueryable(name)) {
-    answer = { kind: 'nxdomain' };
-    traceLine(ctx, `dns ${type} ${quoted(name)}: not a valid DNS name, treated as NXDOMAIN`);
-    return answer;
+    if (tracing(ctx)) traceLine(ctx, `dns ${type} ${quoted(name)}: not a valid DNS name, treated as NXDOMAIN`);
+    return NXDOMAIN;
   }
   if (Date.now() > ctx.deadline) {
-    answer = { kind: 'error', failure: 'timeout', detail: `SPF check ran over ${MAX_ELAPSED_MS / 1000} s` };
-  } else {
-    try {
-      answer = await ctx.resolver.lookup(name, type);
-    } catch (err) {
-      answer = { kind: 'error', failure: 'network', detail: err instanceof Error ? err.message : String(err) };
-    }
+    return answered(ctx, name, type, { kind: 'error', failure: 'timeout', detail: `SPF check ran over ${MAX_ELAPSED_MS / 1000} s` });
   }
+  let now: DnsAnswer<RecordData[T]> | undefined;
+  try {
+    now = ctx.resolver.answerNow?.(name, type);
+  } catch (err) {
+    now = networkError(err);
+  }
+  return now !== undefined ? answered(ctx, name, type, now) : askResolver(ctx, name, type);
+}
+
+const NXDOMAIN: DnsAnswer<never> = { kind: 'nxdomain' };
+
+function networkError(err: unknown): DnsAnswer<never> {
+  return { kind: 'error', failure: 'network', detail: err instanceof Error ? err.message : String(err) };
+}
+
+async function askResolver<T extends RrType>(ctx: Context, name: string, type: T): Promise<DnsAnswer<RecordData[T]>> {
+  let answer: DnsAnswer<RecordData[T]>;
+  try {
+    answer = await ctx.resolver.lookup(name, type);
+  } catch (err) {
+    answer = networkError(err);
+  }
+  return answered(ctx, name, type, answer);
+}
+
+/** The resolver's answer as SPF takes it: a bad name is NXDOMAIN (see domain.ts isQueryable). */
+function answered<T extends RrType>(ctx: Context, name: string, type: T, answer: DnsAnswer<RecordData[T]>): DnsAnswer<RecordData[T]> {
   if (answer.kind === 'error' && answer.failure === 'badname') {
-    traceLine(ctx, `dns ${type} ${printable(name)}: ${summary(type, answer)}, treated as NXDOMAIN`);
-    return { kind: 'nxdomain' };
+    if (tracing(ctx)) traceLine(ctx, `dns ${type} ${printable(name)}: ${summary(type, answer)}, treated as NXDOMAIN`);
+    return NXDOMAIN;
   }
-  traceLine(ctx, `dns ${type} ${printable(name)}: ${summary(type, answer)}`);
+  if (tracing(ctx)) traceLine(ctx, `dns ${type} ${printable(name)}: ${summary(type, answer)}`);
   return answer;
 }
 

@@ -7,9 +7,11 @@ import { MAX_DOMAIN_LENGTH, MAX_LABEL_LENGTH } from './limits.js';
 
 // toplabel = ( *alphanum ALPHA *alphanum ) / ( 1*alphanum "-" *( alphanum / "-" ) alphanum )
 const TOPLABEL = /^(?:[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*|[A-Za-z0-9]+-[A-Za-z0-9-]*[A-Za-z0-9])$/;
-// Labels of a checkable identity: letters, digits, hyphen, and the underscore real zones use.
-const IDENTITY_LABEL = /^[A-Za-z0-9_-]+$/;
-const ALL_DIGITS = /^[0-9]+$/;
+// A checkable identity: two or more labels of 1-63 letters, digits, hyphens and the underscore
+// real zones use (one pattern, as this runs for every check), the last one not all digits.
+const IDENTITY_LABEL = `[A-Za-z0-9_-]{1,${MAX_LABEL_LENGTH}}`;
+const IDENTITY = new RegExp(`^(?:${IDENTITY_LABEL}\\.)+${IDENTITY_LABEL}$`);
+const ALL_DIGITS_LAST_LABEL = /\.[0-9]+$/;
 
 /** The name without one trailing dot (a fully qualified name may be written either way). */
 export function withoutTrailingDot(name: string): string {
@@ -31,10 +33,6 @@ export function endsInTopLabel(trailingLiteral: string): boolean {
   return dot !== -1 && isTopLabel(text.slice(dot + 1));
 }
 
-function labelsFit(labels: readonly string[]): boolean {
-  return labels.every((l) => l.length > 0 && l.length <= MAX_LABEL_LENGTH);
-}
-
 /**
  * 4.3: a <domain> that is malformed or not multi-label makes check_host() return "none" without
  * any lookup. Beyond the RFC's examples (long or empty labels, single label) this also rejects
@@ -43,10 +41,7 @@ function labelsFit(labels: readonly string[]): boolean {
 export function isCheckableDomain(domain: string): boolean {
   const name = withoutTrailingDot(domain);
   if (name.length === 0 || name.length > MAX_DOMAIN_LENGTH) return false;
-  const labels = name.split('.');
-  if (labels.length < 2 || !labelsFit(labels)) return false;
-  if (!labels.every((l) => IDENTITY_LABEL.test(l))) return false;
-  return !ALL_DIGITS.test(labels[labels.length - 1] ?? '');
+  return IDENTITY.test(name) && !ALL_DIGITS_LAST_LABEL.test(name);
 }
 
 /**
@@ -71,7 +66,15 @@ export function truncateName(name: string): string {
  */
 export function isQueryable(name: string): boolean {
   if (name.length === 0 || name.length > MAX_DOMAIN_LENGTH) return false;
-  return labelsFit(name.split('.'));
+  // Label lengths by scanning for dots: this runs for every query, so no split() array.
+  let start = 0;
+  for (;;) {
+    const dot = name.indexOf('.', start);
+    const end = dot === -1 ? name.length : dot;
+    if (end === start || end - start > MAX_LABEL_LENGTH) return false;
+    if (dot === -1) return true;
+    start = dot + 1;
+  }
 }
 
 /** Expanded domain-spec → the <target-name> to query: one trailing dot dropped, truncated. */

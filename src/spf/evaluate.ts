@@ -3,7 +3,9 @@
 // include/redirect targets permerror (5.2 table, 6.1). Nothing here throws for DNS trouble.
 // Local rules ride along the redirect chain of the sender's record but never enter an include:
 // a redirect target *is* the sender's policy, an included record only answers a question for it.
+// Steps return Later values: synchronous for as long as DNS answers from its cache (later.ts).
 
+import type { DnsAnswer, RecordData } from '../dns/index.js';
 import type { SpfResult } from './types.js';
 import {
   counters,
@@ -15,14 +17,17 @@ import {
   query,
   quoted,
   traceLine,
+  tracing,
   type Context,
   type Failure,
 } from './context.js';
 import { expandTarget } from './expand.js';
+import { then, type Later } from './later.js';
 import { insertLocalRules } from './local-rules.js';
 import type { MacroString } from './macro.js';
 import { evaluateMechanism, type TermOutcome } from './mechanisms.js';
-import { isSpfRecordText, parseRecord, type Directive, type Qualifier, type SpfRecord } from './record.js';
+import type { Directive, Qualifier, SpfRecord } from './record.js';
+import { chooseRecord } from './record-cache.js';
 
 export interface Evaluation {
   readonly result: SpfResult;
@@ -46,26 +51,29 @@ export type Fetched =
   | { readonly kind: 'bad-record'; readonly problem: string };
 
 const RESULT_OF: Readonly<Record<Qualifier, SpfResult>> = { '+': 'pass', '-': 'fail', '~': 'softfail', '?': 'neutral' };
+const MATCH: TermOutcome = { kind: 'match' };
+const NO_MATCH: TermOutcome = { kind: 'nomatch' };
 
 /** The SPF record of `domain`: TXT records only, exactly one starting "v=spf1" (4.4, 4.5). */
-export async function fetchRecord(ctx: Context, domain: string): Promise<Fetched> {
-  const answer = await query(ctx, domain, 'TXT');
+export function fetchRecord(ctx: Context, domain: string): Later<Fetched> {
+  return then(query(ctx, domain, 'TXT'), (answer) => recordIn(ctx, domain, answer));
+}
+
+function recordIn(ctx: Context, domain: string, answer: DnsAnswer<RecordData['TXT']>): Fetched {
   if (answer.kind === 'error') return { kind: 'dns-error', problem: dnsProblem(answer, 'TXT', domain) };
   if (answer.kind !== 'records' || answer.records.length === 0) {
     const why = answer.kind === 'nxdomain' ? 'does not exist' : 'has no TXT records';
     return { kind: 'none', problem: `${printable(domain)} ${why}`, void: isVoid(answer) };
   }
-  // 3.3: the strings of one TXT record are joined with nothing between them.
-  const spf = answer.records.map((strings) => strings.join('')).filter(isSpfRecordText);
-  if (spf.length === 0) return { kind: 'none', problem: `No SPF record at ${printable(domain)}`, void: false };
-  if (spf.length > 1) return { kind: 'bad-record', problem: `${spf.length} SPF records at ${printable(domain)}` };
-  const text = spf[0] ?? '';
-  const parsed = parseRecord(text);
+  const choice = chooseRecord(answer.records);
+  if (choice.kind === 'none') return { kind: 'none', problem: `No SPF record at ${printable(domain)}`, void: false };
+  if (choice.kind === 'many') return { kind: 'bad-record', problem: `${choice.count} SPF records at ${printable(domain)}` };
+  const { text, parsed } = choice;
   if (!parsed.ok) {
-    traceLine(ctx, `record ${printable(domain)}: ${quoted(text)} is invalid: ${printable(parsed.error)}`);
+    if (tracing(ctx)) traceLine(ctx, `record ${printable(domain)}: ${quoted(text)} is invalid: ${printable(parsed.error)}`);
     return { kind: 'bad-record', problem: `Bad SPF record at ${printable(domain)}: ${printable(parsed.error)}` };
   }
-  traceLine(ctx, `record ${printable(domain)}: ${quoted(text)}`);
+  if (tracing(ctx)) traceLine(ctx, `record ${printable(domain)}: ${quoted(text)}`);
   return { kind: 'record', record: parsed.value };
 }
 
@@ -74,42 +82,45 @@ interface Located extends Failure {
   readonly at: { readonly domain: string; readonly mechanism?: string };
 }
 
-async function evaluateInclude(ctx: Context, domain: string, spec: MacroString): Promise<TermOutcome | Located> {
+function evaluateInclude(ctx: Context, domain: string, spec: MacroString): Later<TermOutcome | Located> {
   const counted = countDnsTerm(ctx);
   if (counted !== undefined) return counted;
-  const target = await expandTarget(ctx, spec, domain);
-  ctx.depth++;
-  try {
-    return await includeResult(ctx, target);
-  } finally {
-    ctx.depth--;
-  }
+  return then(expandTarget(ctx, spec, domain), (target) => {
+    ctx.depth++;
+    return then(includeResult(ctx, target), (outcome) => {
+      ctx.depth--;
+      return outcome;
+    });
+  });
 }
 
 /** 5.2: check_host() on the include target, its result mapped to match, no match or error. */
-async function includeResult(ctx: Context, target: string): Promise<TermOutcome | Located> {
-  const fetched = await fetchRecord(ctx, target);
-  switch (fetched.kind) {
-    case 'dns-error':
-      return { kind: 'error', result: 'temperror', problem: fetched.problem };
-    case 'bad-record':
-      return { kind: 'error', result: 'permerror', problem: fetched.problem, at: { domain: target } };
-    case 'none': {
-      const voided = fetched.void ? countVoid(ctx, { kind: 'nxdomain' }) : undefined;
-      // 5.2: an included domain without a record is the includer's error, not a quiet no-match.
-      return voided ?? { kind: 'error', result: 'permerror', problem: `include target: ${fetched.problem}` };
+function includeResult(ctx: Context, target: string): Later<TermOutcome | Located> {
+  return then(fetchRecord(ctx, target), (fetched): Later<TermOutcome | Located> => {
+    switch (fetched.kind) {
+      case 'dns-error':
+        return { kind: 'error', result: 'temperror', problem: fetched.problem };
+      case 'bad-record':
+        return { kind: 'error', result: 'permerror', problem: fetched.problem, at: { domain: target } };
+      case 'none': {
+        const voided = fetched.void ? countVoid(ctx, { kind: 'nxdomain' }) : undefined;
+        // 5.2: an included domain without a record is the includer's error, not a quiet no-match.
+        return voided ?? { kind: 'error', result: 'permerror', problem: `include target: ${fetched.problem}` };
+      }
+      case 'record':
+        return then(evaluateRecord(ctx, target, fetched.record, []), (inner) => includeOutcome(ctx, target, inner));
     }
-    case 'record':
-      break;
-  }
-  const inner = await evaluateRecord(ctx, target, fetched.record, []);
+  });
+}
+
+function includeOutcome(ctx: Context, target: string, inner: Evaluation): TermOutcome | Located {
   switch (inner.result) {
     case 'pass':
-      return { kind: 'match', note: `${printable(target)} gave pass` };
+      return tracing(ctx) ? { kind: 'match', note: `${printable(target)} gave pass` } : MATCH;
     case 'fail':
     case 'softfail':
     case 'neutral':
-      return { kind: 'nomatch', note: `${printable(target)} gave ${inner.result}` };
+      return tracing(ctx) ? { kind: 'nomatch', note: `${printable(target)} gave ${inner.result}` } : NO_MATCH;
     default:
       return {
         kind: 'error',
@@ -127,12 +138,12 @@ function describe(outcome: TermOutcome | Located, d: Directive): string {
   return `${outcome.result}: ${outcome.problem}`;
 }
 
-async function followRedirect(
+function followRedirect(
   ctx: Context,
   domain: string,
   redirect: NonNullable<SpfRecord['redirect']>,
   localRules: readonly Directive[],
-): Promise<Evaluation> {
+): Later<Evaluation> {
   const failed = (result: 'temperror' | 'permerror', problem: string): Evaluation => ({
     result,
     recordDomain: domain,
@@ -142,75 +153,103 @@ async function followRedirect(
   });
   const counted = countDnsTerm(ctx);
   if (counted !== undefined) return failed(counted.result, counted.problem);
-  const target = await expandTarget(ctx, redirect.domain, domain);
-  traceLine(ctx, `${printable(domain)}: ${printable(redirect.text)} -> ${printable(target)} (${counters(ctx)})`);
-  const fetched = await fetchRecord(ctx, target);
-  switch (fetched.kind) {
-    case 'dns-error':
-      return failed('temperror', fetched.problem);
-    case 'bad-record':
-      return { result: 'permerror', recordDomain: target, local: false, problem: fetched.problem };
-    case 'none': {
-      const voided = fetched.void ? countVoid(ctx, { kind: 'nxdomain' }) : undefined;
-      // 6.1: a redirect to a domain without a record is a permerror, not none.
-      return failed('permerror', voided?.problem ?? `redirect target: ${fetched.problem}`);
-    }
-    case 'record':
-      return evaluateRecord(ctx, target, fetched.record, localRules);
-  }
+  return then(expandTarget(ctx, redirect.domain, domain), (target) => {
+    if (tracing(ctx)) traceLine(ctx, `${printable(domain)}: ${printable(redirect.text)} -> ${printable(target)} (${counters(ctx)})`);
+    return then(fetchRecord(ctx, target), (fetched): Later<Evaluation> => {
+      switch (fetched.kind) {
+        case 'dns-error':
+          return failed('temperror', fetched.problem);
+        case 'bad-record':
+          return { result: 'permerror', recordDomain: target, local: false, problem: fetched.problem };
+        case 'none': {
+          const voided = fetched.void ? countVoid(ctx, { kind: 'nxdomain' }) : undefined;
+          // 6.1: a redirect to a domain without a record is a permerror, not none.
+          return failed('permerror', voided?.problem ?? `redirect target: ${fetched.problem}`);
+        }
+        case 'record':
+          return evaluateRecord(ctx, target, fetched.record, localRules);
+      }
+    });
+  });
+}
+
+/** One record being evaluated: its domain, the record, and its directives with local rules in. */
+interface Run {
+  readonly ctx: Context;
+  readonly domain: string;
+  readonly record: SpfRecord;
+  readonly directives: readonly Directive[];
+  readonly localRules: readonly Directive[];
 }
 
 /**
  * Evaluates the record of `domain` (4.6, 4.7): directives in order, the first match decides;
  * with no match, redirect= if present, else neutral. `localRules` are spliced in as qmail-spf does.
  */
-export async function evaluateRecord(
+export function evaluateRecord(
   ctx: Context,
   domain: string,
   record: SpfRecord,
   localRules: readonly Directive[],
-): Promise<Evaluation> {
+): Later<Evaluation> {
   const { directives, at } = insertLocalRules(record.directives, localRules);
-  if (at !== undefined) {
+  if (at !== undefined && tracing(ctx)) {
     const before = directives[at + localRules.length]?.text ?? '';
     traceLine(ctx, `${printable(domain)}: local rules inserted before ${quoted(before)}`);
   }
-  for (const d of directives) {
+  return evaluateFrom({ ctx, domain, record, directives, localRules }, 0);
+}
+
+/** The directives from index `from` on; synchronous for as long as DNS answers at once. */
+function evaluateFrom(run: Run, from: number): Later<Evaluation> {
+  const { ctx, domain, directives } = run;
+  for (let k = from; k < directives.length; k++) {
+    const d = directives[k]!;
     const m = d.mechanism;
-    const outcome =
-      m.kind === 'include' ? await evaluateInclude(ctx, domain, m.domain) : await evaluateMechanism(ctx, domain, m);
-    // A local term that can never work must not hide the domain's own verdict (a fail would
-    // become an accepted permerror); a temporary error still may have matched, so it stands.
-    const skipped = outcome.kind === 'error' && d.local && outcome.result === 'permerror';
+    const outcome = m.kind === 'include' ? evaluateInclude(ctx, domain, m.domain) : evaluateMechanism(ctx, domain, m);
+    if (outcome instanceof Promise) return outcome.then((o) => decide(run, d, o) ?? evaluateFrom(run, k + 1));
+    const decided = decide(run, d, outcome);
+    if (decided !== undefined) return decided;
+  }
+  // 6.1: redirect only when nothing matched (an "all" anywhere would have matched already).
+  if (run.record.redirect !== undefined) {
+    if (tracing(ctx)) traceLine(ctx, `${printable(domain)}: no term matched, following redirect`);
+    return followRedirect(ctx, domain, run.record.redirect, run.localRules);
+  }
+  if (tracing(ctx)) traceLine(ctx, `${printable(domain)}: no term matched -> neutral`);
+  return { result: 'neutral', recordDomain: domain, local: false };
+}
+
+/** What one directive's outcome means for the record: its Evaluation, or undefined to go on. */
+function decide(run: Run, d: Directive, outcome: TermOutcome | Located): Evaluation | undefined {
+  const { ctx, domain, record } = run;
+  // A local term that can never work must not hide the domain's own verdict (a fail would
+  // become an accepted permerror); a temporary error still may have matched, so it stands.
+  const skipped = outcome.kind === 'error' && d.local && outcome.result === 'permerror';
+  if (tracing(ctx)) {
     const term = `${printable(d.text)}${d.local ? ' (local)' : ''}`;
     const decision = `${describe(outcome, d)}${skipped ? ', local term skipped' : ''}`;
     traceLine(ctx, `${printable(domain)}: ${term} -> ${decision} (${counters(ctx)})`);
-    if (outcome.kind === 'nomatch' || skipped) continue;
-    if (outcome.kind === 'error') {
-      // Inside an include the error belongs to the included record's term, if it named one.
-      const where = 'at' in outcome ? (outcome as Located).at : { domain, mechanism: d.text };
-      return {
-        result: outcome.result,
-        recordDomain: where.domain,
-        ...(where.mechanism === undefined ? {} : { mechanism: where.mechanism }),
-        local: d.local,
-        problem: outcome.problem,
-      };
-    }
+  }
+  if (outcome.kind === 'nomatch' || skipped) return undefined;
+  if (outcome.kind === 'error') {
+    // Inside an include the error belongs to the included record's term, if it named one.
+    const where = 'at' in outcome ? (outcome as Located).at : { domain, mechanism: d.text };
     return {
-      result: RESULT_OF[d.qualifier],
-      recordDomain: domain,
-      mechanism: d.text,
+      result: outcome.result,
+      recordDomain: where.domain,
+      ...(where.mechanism === undefined ? {} : { mechanism: where.mechanism }),
       local: d.local,
-      // A local term decided, so the domain's own explanation does not apply.
-      ...(record.exp !== undefined && !d.local ? { exp: { domain: record.exp.domain, recordDomain: domain } } : {}),
+      problem: outcome.problem,
     };
   }
-  // 6.1: redirect only when nothing matched (an "all" anywhere would have matched already).
-  if (record.redirect !== undefined) {
-    traceLine(ctx, `${printable(domain)}: no term matched, following redirect`);
-    return followRedirect(ctx, domain, record.redirect, localRules);
-  }
-  traceLine(ctx, `${printable(domain)}: no term matched -> neutral`);
-  return { result: 'neutral', recordDomain: domain, local: false };
+  // A local term decided, so the domain's own explanation does not apply.
+  if (record.exp === undefined || d.local) return { result: RESULT_OF[d.qualifier], recordDomain: domain, mechanism: d.text, local: d.local };
+  return {
+    result: RESULT_OF[d.qualifier],
+    recordDomain: domain,
+    mechanism: d.text,
+    local: d.local,
+    exp: { domain: record.exp.domain, recordDomain: domain },
+  };
 }

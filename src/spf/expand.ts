@@ -1,36 +1,50 @@
 // Macro values for the running check and the expansion of domain-specs into target names
 // (RFC 7208 4.8, 7.3). Contract: %{p} is looked up only when the string uses it; expansion never
 // fails once the string has parsed; a target name is trimmed and truncated but not validated here.
+// A string without macros (most include: and a: targets) is its own expansion: no values built.
 
 import type { Context } from './context.js';
 import { targetName } from './domain.js';
 import { displayForm, dottedForm } from './ip.js';
-import { expandMacroString, usesLetter, type MacroString, type MacroValues } from './macro.js';
+import { then, type Later } from './later.js';
+import { expandMacroString, literalText, usesLetter, type MacroString, type MacroValues } from './macro.js';
 import { validatedName } from './ptr.js';
 
-/** The letter values of 7.3 while evaluating the record of `domain`. */
-export async function macroValues(ctx: Context, ms: MacroString, domain: string): Promise<MacroValues> {
-  return {
+/** The letters whose values are the same for every string of the check, made once. */
+function checkMacros(ctx: Context): MacroValues {
+  ctx.checkMacros ??= {
     s: ctx.sender,
     l: ctx.localPart,
     o: ctx.senderDomain,
-    d: domain,
     i: dottedForm(ctx.ip),
     v: ctx.ip.family === 4 ? 'in-addr' : 'ip6',
     h: ctx.helo,
     c: displayForm(ctx.ip),
     r: ctx.receiver,
-    t: String(ctx.now()),
-    ...(usesLetter(ms, 'p') ? { p: await validatedName(ctx, domain) } : {}),
   };
+  return ctx.checkMacros;
+}
+
+function withValues(ctx: Context, ms: MacroString, domain: string, extra: MacroValues, p: string | undefined): string {
+  const values: MacroValues = {
+    ...checkMacros(ctx),
+    d: domain,
+    ...(usesLetter(ms, 't') ? { t: String(ctx.now()) } : {}),
+    ...(p === undefined ? {} : { p }),
+    ...extra,
+  };
+  return expandMacroString(ms, values);
 }
 
 /** A parsed macro string expanded for the record of `domain`, with extra values if given. */
-export async function expand(ctx: Context, ms: MacroString, domain: string, extra: MacroValues = {}): Promise<string> {
-  return expandMacroString(ms, { ...(await macroValues(ctx, ms, domain)), ...extra });
+export function expand(ctx: Context, ms: MacroString, domain: string, extra: MacroValues = {}): Later<string> {
+  const literal = literalText(ms);
+  if (literal !== undefined) return literal;
+  if (!usesLetter(ms, 'p')) return withValues(ctx, ms, domain, extra, undefined);
+  return then(validatedName(ctx, domain), (p) => withValues(ctx, ms, domain, extra, p));
 }
 
 /** A domain-spec expanded into the <target-name> to query (4.8, 7.3 truncation). */
-export async function expandTarget(ctx: Context, ms: MacroString, domain: string): Promise<string> {
-  return targetName(await expand(ctx, ms, domain));
+export function expandTarget(ctx: Context, ms: MacroString, domain: string): Later<string> {
+  return then(expand(ctx, ms, domain), targetName);
 }

@@ -3,7 +3,7 @@
 // exactly one TXT record, bad syntax, 8-bit text) silently falls back; exp= lookups are not
 // counted against any limit (4.6.4). Never throws and never changes the result.
 
-import { printable, query, traceLine, type Context } from './context.js';
+import { printable, query, traceLine, tracing, type Context } from './context.js';
 import type { Evaluation } from './evaluate.js';
 import { expand, expandTarget } from './expand.js';
 import { localMacroValues, parseLocalText } from './local-text.js';
@@ -13,7 +13,7 @@ async function fromExp(ctx: Context, exp: NonNullable<Evaluation['exp']>): Promi
   const name = await expandTarget(ctx, exp.domain, exp.recordDomain);
   const answer = await query(ctx, name, 'TXT');
   const ignore = (why: string): undefined => {
-    traceLine(ctx, `exp ${printable(name)}: ignored, ${why}`);
+    if (tracing(ctx)) traceLine(ctx, `exp ${printable(name)}: ignored, ${why}`);
     return undefined;
   };
   if (answer.kind !== 'records' || answer.records.length === 0) return ignore('no TXT record');

@@ -3,7 +3,7 @@
 // bytes, and the reverse/dotted forms the PTR lookup and the macros need. Never accepts what RFC
 // 7208 rejects: leading zeros in dotted quads, short quads ("1.2.3"), zone ids, ports.
 
-import ipaddr from 'ipaddr.js';
+import { formatIPv6 } from '../dns/index.js';
 
 export interface IpAddress {
   readonly family: 4 | 6;
@@ -11,22 +11,36 @@ export interface IpAddress {
   readonly bytes: readonly number[];
 }
 
-// qnum of the ip4-network ABNF: 0-255 without leading zeros.
-const QNUM = /^(0|[1-9][0-9]{0,2})$/;
 const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const DOT = 0x2e;
 
-/** A dotted quad exactly as ip4-network allows it, or undefined. */
+/**
+ * A dotted quad exactly as ip4-network allows it (qnum: 0-255 without leading zeros), or
+ * undefined. Read digit by digit: every A record of a warm check comes through here.
+ */
 export function parseIPv4(text: string): number[] | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
   const bytes: number[] = [];
-  for (const part of parts) {
-    if (!QNUM.test(part)) return undefined;
-    const n = Number(part);
-    if (n > 255) return undefined;
-    bytes.push(n);
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i === text.length ? DOT : text.charCodeAt(i);
+    if (c === DOT) {
+      if (digits === 0 || bytes.length === 4) return undefined;
+      bytes.push(value);
+      value = 0;
+      digits = 0;
+      continue;
+    }
+    if (c < DIGIT_0 || c > DIGIT_9) return undefined;
+    // A leading zero is allowed only as the whole number ("0", not "01").
+    if (digits > 0 && value === 0) return undefined;
+    value = value * 10 + (c - DIGIT_0);
+    digits++;
+    if (value > 255) return undefined;
   }
-  return bytes;
+  return bytes.length === 4 ? bytes : undefined;
 }
 
 /** An IPv6 address in any RFC 4291 2.2 text form (hex groups, "::", trailing dotted quad). */
@@ -122,5 +136,5 @@ export function displayForm(ip: IpAddress): string {
   if (ip.family === 4) return ip.bytes.join('.');
   const parts: number[] = [];
   for (let i = 0; i < 16; i += 2) parts.push(((ip.bytes[i] ?? 0) << 8) | (ip.bytes[i + 1] ?? 0));
-  return new ipaddr.IPv6(parts).toRFC5952String();
+  return formatIPv6(parts);
 }

@@ -46,6 +46,8 @@ const EXPLAIN_ONLY_LETTERS = new Set(['c', 'r', 't']);
 // "%{" macro-letter transformers *delimiter "}" with the letter and transformers captured.
 const RFC_MACRO = /^([A-Za-z])([0-9]*)([rR]?)([.\-+,/_=]*)$/;
 const LOCAL_MACRO = /^[xX]([rRsSeE])([0-9]*)([rR]?)([.\-+,/_=]*)$/;
+// Every character RFC_MACRO or LOCAL_MACRO can match (letters, digits, delimiters).
+const MACRO_BODY_CHAR = /^[A-Za-z0-9.\-+,/_=]$/;
 // unreserved of RFC 3986: what %{X} leaves as it is.
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 
@@ -90,6 +92,13 @@ function parseBraced(body: string, dialect: MacroDialect): Braced {
   };
 }
 
+/** Index of the first character at or after `from` that cannot be part of a macro body. */
+function macroBodyEnd(source: string, from: number): number {
+  let i = from;
+  while (i < source.length && MACRO_BODY_CHAR.test(source[i] ?? '')) i++;
+  return i;
+}
+
 /** A parse plus what the domain-end check needs: did it end in a macro, and the literal after. */
 type PartsParse =
   | { readonly ok: true; readonly value: MacroString; readonly endsInMacro: boolean; readonly tail: string }
@@ -126,24 +135,32 @@ function parseParts(source: string, dialect: MacroDialect): PartsParse {
       i++;
       continue;
     }
-    const close = next === '{' ? source.indexOf('}', i + 2) : -1;
-    const braced = close === -1 ? undefined : parseBraced(source.slice(i + 2, close), dialect);
-    if (braced !== undefined && 'part' in braced) {
-      if (text !== '') parts.push({ kind: 'text', text });
-      text = '';
-      parts.push(braced.part);
-      tail = '';
-      endsInMacro = true;
-      i = close;
-      continue;
+    if (next === '{') {
+      // Only body characters can sit between the braces of a valid macro, so the scan stops at
+      // the next "%" at the latest: text full of "%{" is read in linear time.
+      const end = macroBodyEnd(source, i + 2);
+      const braced = source[end] === '}' ? parseBraced(source.slice(i + 2, end), dialect) : undefined;
+      if (braced !== undefined && 'part' in braced) {
+        if (text !== '') parts.push({ kind: 'text', text });
+        text = '';
+        parts.push(braced.part);
+        tail = '';
+        endsInMacro = true;
+        i = end;
+        continue;
+      }
+      if (dialect !== 'local') {
+        if (braced !== undefined) return { ok: false, error: braced.error };
+        const close = source.indexOf('}', end);
+        if (close === -1) return { ok: false, error: 'unterminated macro "%{"' };
+        return { ok: false, error: `bad macro "%{${source.slice(i + 2, close)}}"` };
+      }
     }
     // rc5 copies anything it cannot read; RFC text must not contain it (7.1).
     if (dialect === 'local') {
       pushText('%', false);
       continue;
     }
-    if (braced !== undefined && 'error' in braced) return { ok: false, error: braced.error };
-    if (next === '{') return { ok: false, error: 'unterminated macro "%{"' };
     return { ok: false, error: `"%" followed by ${next === undefined ? 'nothing' : `"${next}"`}` };
   }
   if (text !== '') parts.push({ kind: 'text', text });
@@ -163,6 +180,13 @@ export function parseDomainSpec(source: string): MacroParse {
   if (!r.ok) return r;
   if (!r.endsInMacro && !endsInTopLabel(r.tail)) return { ok: false, error: `"${source}" does not end in a valid top label` };
   return { ok: true, value: r.value };
+}
+
+/** The string itself when it holds no macro (its escapes already resolved), else undefined. */
+export function literalText(ms: MacroString): string | undefined {
+  const first = ms.parts[0];
+  if (first === undefined) return '';
+  return first.kind === 'text' && ms.parts.length === 1 ? first.text : undefined;
 }
 
 /** True when the macro string uses the letter (callers compute %{p} only when it is needed). */

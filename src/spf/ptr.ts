@@ -7,10 +7,11 @@ import { reverseName, type DnsAnswer } from '../dns/index.js';
 import { query, type Context } from './context.js';
 import { isAtOrBelow, sameName, withoutTrailingDot } from './domain.js';
 import { inPrefix, parseRecordAddress } from './ip.js';
+import { then, type Later } from './later.js';
 import { MAX_PTR_NAMES } from './limits.js';
 
 /** The PTR query for the client address. */
-export function ptrLookup(ctx: Context): Promise<DnsAnswer<string>> {
+export function ptrLookup(ctx: Context): Later<DnsAnswer<string>> {
   return query(ctx, reverseName(ctx.ip.bytes), 'PTR');
 }
 
@@ -42,13 +43,12 @@ async function computeValidatedNames(ctx: Context): Promise<readonly string[]> {
  * %{p} for the record at `domain`: the domain itself if it validates, else a validated name
  * below it, else the first validated name, else "unknown" (7.3). The lookups run once per check.
  */
-export async function validatedName(ctx: Context, domain: string): Promise<string> {
+export function validatedName(ctx: Context, domain: string): Later<string> {
   ctx.validatedNames ??= computeValidatedNames(ctx);
-  const names = await ctx.validatedNames;
-  return (
+  return then(ctx.validatedNames, (names) =>
     names.find((n) => sameName(n, domain)) ??
     names.find((n) => isAtOrBelow(n, domain)) ??
     names[0] ??
-    'unknown'
+    'unknown',
   );
 }

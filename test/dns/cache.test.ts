@@ -144,3 +144,32 @@ test('AnswerCache folds only A-Z in keys', (t) => {
   t.deepEqual(cache.get('\xe9.TEST', 'A'), { kind: 'nodata' });
   t.is(cache.get('\xc9.test', 'A'), undefined);
 });
+
+test('AnswerCache drops the oldest entry whatever its type, and a refreshed entry counts as new', (t) => {
+  const cache = new AnswerCache({ maxEntries: 3 });
+  const nodata = { kind: 'nodata' } as const;
+  cache.set('one.test', 'TXT', nodata, 60);
+  cache.set('two.test', 'A', nodata, 60);
+  cache.set('three.test', 'MX', nodata, 60);
+  cache.set('ONE.test', 'TXT', { kind: 'nxdomain' }, 60); // refreshed: now the youngest
+  cache.set('four.test', 'AAAA', nodata, 60);
+  t.is(cache.size, 3);
+  t.is(cache.get('two.test', 'A'), undefined);
+  t.deepEqual(cache.get('one.test', 'TXT'), { kind: 'nxdomain' });
+  t.deepEqual(cache.get('three.test', 'MX'), nodata);
+  t.deepEqual(cache.get('four.test', 'AAAA'), nodata);
+});
+
+test('AnswerCache: an expired entry found by get() leaves the cache', (t) => {
+  let now = 0;
+  const cache = new AnswerCache({ now: () => now });
+  cache.set('a.test', 'A', { kind: 'nodata' }, 10);
+  cache.set('a.test', 'TXT', { kind: 'nodata' }, 20);
+  now = 10 * SECOND;
+  t.is(cache.get('a.test', 'A'), undefined);
+  t.is(cache.size, 1);
+  t.deepEqual(cache.get('a.test', 'TXT'), { kind: 'nodata' });
+  cache.clear();
+  t.is(cache.size, 0);
+  t.is(cache.get('a.test', 'TXT'), undefined);
+});

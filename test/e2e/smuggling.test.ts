@@ -78,6 +78,8 @@ async function session(port: number, pieces: readonly string[]): Promise<Session
 }
 
 const doors = new Map<DoorName, Door>();
+/** qmail-queue runs of a message ended by a bare LF: the listener starts it only for a message that ended. */
+const abortedRuns = (name: DoorName): number => (name === 'stdio' ? 1 : 0);
 const expected = new Map<DoorName, { messages: number; aborted: number; badNewlines: number }>();
 
 test.before(async () => {
@@ -112,12 +114,12 @@ for (const name of DOORS) {
         const pieces = split ? [head, ...v.term.split(''), tail].filter((p) => p !== '') : [head + v.term + tail];
         const s = await session(door.port, pieces);
         t.true(s.closed, 'the server closed the connection');
-        await door.queue.waitForRuns(runsBefore + 1, 10000);
+        await door.queue.waitForRuns(runsBefore + (v.outcome === 'bare-lf' ? abortedRuns(name) : 1), 10000);
         const fresh = door.queue.messages().filter((m) => !pidsBefore.has(m.pid));
         if (v.outcome === 'bare-lf') {
           t.deepEqual(s.replies, [...BEFORE_DATA, BARE_LF]);
           t.is(fresh.length, 0, 'nothing queued');
-          want.aborted++;
+          want.aborted += abortedRuns(name);
           want.badNewlines++;
         } else {
           t.is(s.replies.length, BEFORE_DATA.length + 2, JSON.stringify(s.replies));

@@ -100,3 +100,25 @@ for (const [spec, ok] of domainSpecs) {
     t.is(parseDomainSpec(spec).ok, ok);
   });
 }
+
+test('text full of "%{" is read in linear time, in every dialect', (t) => {
+  // Quadratic reading took seconds here; linear takes a few milliseconds per dialect.
+  const n = 400_000;
+  const started = Date.now();
+  const local = parseMacroString('%{'.repeat(n), 'local');
+  t.true(local.ok && local.value.parts.length === 1 && local.value.parts[0]?.kind === 'text');
+  t.true(parseMacroString(`${'%{x'.repeat(n)}}`, 'local').ok);
+  t.true(parseMacroString(`${'%{'.repeat(n)}%{s}`, 'local').ok);
+  t.like(parseMacroString('%{'.repeat(n), 'explain'), { ok: false, error: 'unterminated macro "%{"' });
+  t.like(parseMacroString(`%{${'%{'.repeat(n)}}`, 'explain'), { ok: false });
+  t.true(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+});
+
+test('a "%{" that cannot be a macro is reported with the text up to its "}"', (t) => {
+  t.deepEqual(parseMacroString('a%{s x}b', 'explain'), { ok: false, error: 'bad macro "%{s x}"' });
+  t.deepEqual(parseMacroString('%{s%{d}', 'explain'), { ok: false, error: 'bad macro "%{s%{d}"' });
+  t.deepEqual(parseMacroString('%{q}', 'explain'), { ok: false, error: 'unknown macro letter in "%{q}"' });
+  t.deepEqual(parseMacroString('%{s', 'domain'), { ok: false, error: 'unterminated macro "%{"' });
+  const local = parseMacroString('%{s x}%{xr}', 'local');
+  t.true(local.ok && expandMacroString(local.value, { xr: 'mx.example' }) === '%{s x}mx.example');
+});

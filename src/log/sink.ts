@@ -48,8 +48,8 @@ const PIPE_BUF = 4096;
 /**
  * For the listener: every session's lines, gathered for one event-loop turn and written in as
  * few writes as fit in PIPE_BUF each, cut at line ends (several listener processes may share the
- * pipe). A line per write cost a quarter of the listener's CPU. Lines still pending at exit are
- * written then.
+ * pipe): one write a turn instead of one per line, about six a message. Lines still pending at
+ * exit are written then. Like Node's own stderr on a pipe, a write blocks while the pipe is full.
  */
 function batchedSink(): LogSink {
   let pending: Buffer[] = [];

@@ -22,7 +22,7 @@ export const SERVE_USAGE = `usage: qfront serve [options]
   --user USER --group G  run sessions as this user and group (required as root)
   --drain-timeout S      on SIGTERM, seconds to let sessions in DATA finish (default 60)
   --workers N            serve from N processes sharing the sockets, one per core (default 1);
-                         each enforces its share of --concurrency and --per-ip (rounded up)
+                         --concurrency counts them all; each gets its share of --per-ip
   --embedded             the embedded default: 127.0.0.1:2525, the repo's control/,
                          spool var/spool, and user nobody when started as root`;
 
@@ -60,6 +60,8 @@ export async function serveCommand(args: string[]): Promise<void> {
       embedded: { type: 'boolean' },
       workers: { type: 'string' },
       worker: { type: 'boolean' },
+      'worker-counts': { type: 'string' },
+      'worker-slot': { type: 'string' },
     },
   });
   const embedded = values.embedded === true;
@@ -82,6 +84,8 @@ export async function serveCommand(args: string[]): Promise<void> {
     workers: count(values.workers, 1, '--workers'),
     workerArgv: process.argv.slice(1),
     worker: values.worker === true,
+    workerCounts:
+      values['worker-counts'] !== undefined ? { file: values['worker-counts'], slot: count(values['worker-slot'], 0, '--worker-slot') } : undefined,
   });
 }
 

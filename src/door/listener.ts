@@ -11,6 +11,7 @@ import { remoteHostOf, type RemoteHostMode } from './remote-host.js';
 import { LazyResolver } from './resolver.js';
 import { RulesFile } from './rules-file.js';
 import { linger, who, type SessionHost } from './session-host.js';
+import type { SharedCounts } from './shared-counts.js';
 import { endpointOf, type Endpoint } from './tcp-env.js';
 import { lookupRules } from './tcprules.js';
 
@@ -38,6 +39,8 @@ export interface ListenerOptions {
   readonly remoteHost?: RemoteHostMode;
   /** --local-host, for the deny log line only (sessions read control/me themselves). */
   readonly localHost?: string;
+  /** With --workers: the other processes' session counts, so --concurrency holds for all. */
+  readonly counts?: SharedCounts;
 }
 
 /**
@@ -122,7 +125,7 @@ export class Listener {
     const id = `${process.pid}.${++this.seq}`;
     const ep = endpointOf(socket);
     if (this.closing !== undefined) return this.refuse(socket, REPLY.shuttingDown);
-    const busy = this.active + this.resolving;
+    const busy = this.active + this.resolving + (this.opts.counts?.others() ?? 0);
     if (busy >= this.opts.concurrency) {
       this.log(`busy ${id} from ${ep.remoteIp}: ${busy}/${this.opts.concurrency}`);
       return this.refuse(socket, REPLY.busy);
@@ -162,10 +165,12 @@ export class Listener {
       return;
     }
     this.active++;
+    this.opts.counts?.set(this.active);
     this.perIpCount.set(ep.remoteIp, fromIpPlus(this.perIpCount, ep.remoteIp, 1));
     this.log(`status: ${this.active}/${this.opts.concurrency}`);
     void this.opts.host.run(socket, { id, ep, ruleEnv: decision.env }).then(() => {
       this.active--;
+      this.opts.counts?.set(this.active);
       const left = fromIpPlus(this.perIpCount, ep.remoteIp, -1);
       if (left > 0) this.perIpCount.set(ep.remoteIp, left);
       else this.perIpCount.delete(ep.remoteIp);

@@ -3,11 +3,15 @@
 // or the built-in spool when one is configured and the session's environment names no
 // QMAILQUEUE. Contract: never runs a session as root.
 
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { stderrSink, type LogSink } from '../log/index.js';
 import { QmailQueue, SpawnerQueue, spawnerAvailable, Spool, type Queue } from '../queue/index.js';
 import type { ConnectionEnv } from '../smtp/index.js';
 import { Listener, type ListenAddress } from './listener.js';
 import { LocalSessionHost } from './session-host.js';
+import { SharedCounts } from './shared-counts.js';
 import { runWorker, shareOf, WorkerPool } from './workers.js';
 import type { RemoteHostMode } from './remote-host.js';
 import { dropPrivileges, runningAsRoot, type Ids } from './privileges.js';
@@ -33,6 +37,8 @@ export interface ServeConfig {
   readonly workerArgv?: readonly string[];
   /** This process is a worker (--worker, set by the primary). */
   readonly worker?: boolean;
+  /** A worker's shared session-count file and its slot in it (--worker-counts, --worker-slot). */
+  readonly workerCounts?: { readonly file: string; readonly slot: number };
 }
 
 /**
@@ -52,6 +58,18 @@ function queueOf(config: ServeConfig): Queue {
   return { open: (req) => (req.env.QMAILQUEUE !== undefined ? qq.open(req) : spool.open(req)) };
 }
 
+/** The shared count file, in a private directory the session user can write; removed at exit. */
+function sharedCountsFile(processes: number, ids: Ids | undefined): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qfront-counts-'));
+  const file = SharedCounts.create(dir, processes);
+  if (ids !== undefined && runningAsRoot()) {
+    fs.chownSync(dir, ids.uid, ids.gid);
+    fs.chownSync(file, ids.uid, ids.gid);
+  }
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return file;
+}
+
 function sessionHost(config: ServeConfig, sink: LogSink): LocalSessionHost {
   return new LocalSessionHost({ controlDir: config.controlDir, localHost: config.localHost, queue: queueOf(config), env: config.env, sink });
 }
@@ -60,11 +78,13 @@ function logUncaught(sink: LogSink): void {
   process.on('uncaughtException', (err) => sink.line(`qfront: alert: uncaught ${err.stack ?? err.message}`.replace(/\n/g, ' | ')));
 }
 
-function listenerFor(config: ServeConfig, sink: LogSink, processes: number): Listener {
+function listenerFor(config: ServeConfig, sink: LogSink, processes: number, counts?: SharedCounts): Listener {
   return new Listener({
     listen: config.listen,
     rulesFile: config.rulesFile,
-    concurrency: shareOf(config.concurrency, processes),
+    // With shared counts the limit is the whole one; without (no file), each process's share.
+    concurrency: counts !== undefined ? config.concurrency : shareOf(config.concurrency, processes),
+    counts,
     perIp: shareOf(config.perIp, processes),
     host: sessionHost(config, sink),
     localHost: config.localHost,
@@ -81,8 +101,9 @@ export async function serve(config: ServeConfig): Promise<Listener> {
   const processes = Math.max(1, config.workers);
   if (config.worker) {
     if (runningAsRoot()) throw new Error('refusing to run sessions as root: a worker must be started by its listener');
-    const listener = listenerFor(config, sink, processes);
-    runWorker(listener);
+    const counts = config.workerCounts !== undefined ? new SharedCounts(config.workerCounts.file, config.workerCounts.slot, processes) : undefined;
+    const listener = listenerFor(config, sink, processes, counts);
+    runWorker(listener, sink);
     logUncaught(sink);
     return listener;
   }
@@ -90,10 +111,12 @@ export async function serve(config: ServeConfig): Promise<Listener> {
     throw new Error('refusing to run sessions as root: give --user (and --group)');
   }
   // Made before root is dropped, so the spool directory can be prepared for the session user.
-  const listener = listenerFor(config, sink, processes);
+  const countsFile = processes > 1 ? sharedCountsFile(processes, config.ids) : undefined;
+  const counts = countsFile !== undefined ? new SharedCounts(countsFile, 0, processes) : undefined;
+  const listener = listenerFor(config, sink, processes, counts);
   const bound = await listener.start();
   if (config.ids !== undefined) dropPrivileges(config.ids);
-  const pool = processes > 1 && config.workerArgv !== undefined ? new WorkerPool(processes - 1, config.workerArgv, listener.listening, sink) : undefined;
+  const pool = processes > 1 && config.workerArgv !== undefined ? new WorkerPool(processes - 1, config.workerArgv, listener.listening, sink, countsFile, counts) : undefined;
   pool?.start();
   const where = bound.map((a) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`));
   sink.line(`qfront: listening on ${where.join(' ')} control ${config.controlDir}` +

@@ -2,13 +2,14 @@
 // listener forks N-1 worker processes and passes each of them its listening sockets: the kernel
 // then hands every connection straight to one of the N processes (no per-connection relay,
 // which cost about 1 ms of CPU a connection when tried). Each process runs its own gate and
-// sessions with its share of the limits. Contract: a worker that dies takes only its own
+// sessions; --concurrency counts all of them (SharedCounts), --per-ip is each one's share. Contract: a worker that dies takes only its own
 // sessions along and is replaced; workers never bind or run as root.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import type * as net from 'node:net';
 import type { LogSink } from '../log/index.js';
 import type { Listener } from './listener.js';
+import type { SharedCounts } from './shared-counts.js';
 
 type ToWorker = { t: 'listen' } | { t: 'drain' } | { t: 'reload' };
 
@@ -30,11 +31,14 @@ export class WorkerPool {
     private readonly argv: readonly string[],
     private readonly servers: readonly net.Server[],
     private readonly sink: LogSink,
+    /** The shared session-count file (slot 0 is ours, workers get 1..count). */
+    private readonly countsFile?: string,
+    private readonly counts?: SharedCounts,
   ) {}
 
   /** Forks the workers: call after dropping root, so they run as the session user. */
   start(): void {
-    for (let i = 0; i < this.count; i++) this.spawn();
+    for (let i = 1; i <= this.count; i++) this.spawn(i);
   }
 
   drain(): Promise<void> {
@@ -48,16 +52,19 @@ export class WorkerPool {
     for (const c of this.children) c.send({ t: 'reload' } satisfies ToWorker, () => {});
   }
 
-  private spawn(): void {
+  private spawn(slot: number): void {
     const [script, ...args] = this.argv;
-    const child = fork(script!, [...args, '--worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const counts = this.countsFile !== undefined ? ['--worker-counts', this.countsFile, '--worker-slot', String(slot)] : [];
+    const child = fork(script!, [...args, '--worker', ...counts], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.children.add(child);
     for (const server of this.servers) child.send({ t: 'listen' } satisfies ToWorker, server, () => {});
     child.on('exit', (code, signal) => {
       this.children.delete(child);
+      // Its sessions died with it.
+      this.counts?.clear(slot);
       if (this.draining) return;
       this.log(`alert: worker ${child.pid} exited (${signal ?? code}); starting another`);
-      setTimeout(() => this.spawn(), RESPAWN_DELAY_MS).unref();
+      setTimeout(() => this.spawn(slot), RESPAWN_DELAY_MS).unref();
     });
     child.on('error', (err) => this.log(`warning: worker ${child.pid}: ${err.message}`));
   }
@@ -68,10 +75,15 @@ export class WorkerPool {
 }
 
 /** The worker's side: accept on the sockets the listener passes, drain and exit when told. */
-export function runWorker(listener: Listener): void {
+export function runWorker(listener: Listener, sink: LogSink): void {
   const drain = (): void => void listener.shutdown().then(() => process.exit(0));
+  let accepting = false;
   process.on('message', (m: ToWorker, server?: net.Server) => {
-    if (m.t === 'listen' && server !== undefined) listener.adopt(server);
+    if (m.t === 'listen' && server !== undefined) {
+      listener.adopt(server);
+      if (!accepting) sink.line(`qfront: worker ${process.pid} accepting`);
+      accepting = true;
+    }
     else if (m.t === 'drain') drain();
     else if (m.t === 'reload') listener.reload();
   });

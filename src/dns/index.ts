@@ -13,6 +13,6 @@ export { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_MS, EDNS_UDP_PAYLOAD } from './client
 export { DEFAULT_NEGATIVE_TTL, MAX_CNAME_CHAIN } from './answer.js';
 export type { NameCheck } from './names.js';
 export { MAX_LABEL_OCTETS, MAX_NAME_OCTETS, checkName, reverseName, sameName } from './names.js';
-export { formatIPv6 } from './ipv6-text.js';
+export { formatIPv6, ipv6Groups } from './ipv6-text.js';
 export type { DnsCounters, DnsResolver, LookupObserver, ResolverOptions } from './resolver.js';
 export { createResolver } from './resolver.js';

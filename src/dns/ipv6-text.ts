@@ -33,10 +33,10 @@ export function formatIPv6(groups: readonly number[]): string {
 }
 
 /**
- * The eight groups of IPv6 text made of hex groups with at most one "::" (the form DNS
- * decoders write; no dotted quad, no zone), or undefined for anything else.
+ * The `wanted` groups (8, or 6 before a dotted quad the caller reads) of IPv6 text made of hex
+ * groups with at most one "::" (no dotted quad, no zone), or undefined for anything else.
  */
-export function ipv6Groups(text: string): number[] | undefined {
+export function ipv6Groups(text: string, wanted = GROUPS): number[] | undefined {
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
   const read = (half: string): number[] | undefined => {
@@ -51,8 +51,8 @@ export function ipv6Groups(text: string): number[] | undefined {
   const left = read(halves[0] ?? '');
   const right = halves.length === 2 ? read(halves[1] ?? '') : [];
   if (left === undefined || right === undefined) return undefined;
-  if (halves.length === 1) return left.length === GROUPS ? left : undefined;
-  const zeros = GROUPS - left.length - right.length;
+  if (halves.length === 1) return left.length === wanted ? left : undefined;
+  const zeros = wanted - left.length - right.length;
   if (zeros < 1) return undefined;
   return [...left, ...new Array<number>(zeros).fill(0), ...right];
 }

@@ -6,9 +6,9 @@
 
 import * as net from 'node:net';
 import type { LogSink } from '../log/index.js';
-import { REPLY, type ConnectionEnv } from '../smtp/index.js';
+import type { Resolver } from '../dns/index.js';
+import { REPLY } from '../smtp/index.js';
 import { remoteHostOf, type RemoteHostMode } from './remote-host.js';
-import { LazyResolver } from './resolver.js';
 import { RulesFile } from './rules-file.js';
 import { linger, who, type SessionHost } from './session-host.js';
 import type { SharedCounts } from './shared-counts.js';
@@ -30,8 +30,8 @@ export interface ListenerOptions {
   readonly perIp: number;
   /** Where admitted sessions run. */
   readonly host: SessionHost;
-  /** The daemon's environment (DNSCACHEIP for PTR lookups). */
-  readonly env: ConnectionEnv;
+  /** For PTR lookups (--remote-host): the daemon's resolver, whose cache sessions share. */
+  readonly resolver: Resolver;
   readonly sink: LogSink;
   /** Seconds shutdown() waits for sessions in DATA before cutting them off. */
   readonly drainSeconds: number;
@@ -56,7 +56,6 @@ export class Listener {
   /** Connections waiting for their PTR lookup: they count against the concurrency limit. */
   private resolving = 0;
   private readonly rules: RulesFile | undefined;
-  private ptrResolver: LazyResolver | undefined;
   private seq = 0;
   private closing: Promise<void> | undefined;
 
@@ -139,8 +138,7 @@ export class Listener {
     if (mode === 'off') return this.admit(socket, id, ep);
     // The lookup holds a concurrency slot, so a flood of slow PTR lookups is bounded too.
     this.resolving++;
-    this.ptrResolver ??= new LazyResolver(this.opts.env);
-    void remoteHostOf(this.ptrResolver, ep.remoteIp, mode).then((remoteHost) => {
+    void remoteHostOf(this.opts.resolver, ep.remoteIp, mode).then((remoteHost) => {
       this.resolving--;
       if (socket.destroyed) return;
       if (this.closing !== undefined) return this.refuse(socket, REPLY.shuttingDown);

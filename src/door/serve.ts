@@ -79,6 +79,7 @@ function logUncaught(sink: LogSink): void {
 }
 
 function listenerFor(config: ServeConfig, sink: LogSink, processes: number, counts?: SharedCounts): Listener {
+  const host = sessionHost(config, sink);
   return new Listener({
     listen: config.listen,
     rulesFile: config.rulesFile,
@@ -86,10 +87,10 @@ function listenerFor(config: ServeConfig, sink: LogSink, processes: number, coun
     concurrency: counts !== undefined ? config.concurrency : shareOf(config.concurrency, processes),
     counts,
     perIp: shareOf(config.perIp, processes),
-    host: sessionHost(config, sink),
+    host,
     localHost: config.localHost,
     remoteHost: config.remoteHost,
-    env: config.env,
+    resolver: host.resolverFor(config.env),
     sink,
     drainSeconds: config.drainSeconds,
   });

@@ -3,7 +3,7 @@
 // bytes, and the reverse/dotted forms the PTR lookup and the macros need. Never accepts what RFC
 // 7208 rejects: leading zeros in dotted quads, short quads ("1.2.3"), zone ids, ports.
 
-import { formatIPv6 } from '../dns/index.js';
+import { formatIPv6, ipv6Groups } from '../dns/index.js';
 
 export interface IpAddress {
   readonly family: 4 | 6;
@@ -11,7 +11,6 @@ export interface IpAddress {
   readonly bytes: readonly number[];
 }
 
-const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
 const DOT = 0x2e;
@@ -57,29 +56,8 @@ export function parseIPv6(text: string): number[] | undefined {
     head = text.slice(0, lastColon + 1);
     if (!head.endsWith('::')) head = head.slice(0, -1);
   }
-  const groupsWanted = tailV4.length === 4 ? 6 : 8;
-  const halves = head.split('::');
-  if (halves.length > 2) return undefined;
-  const toGroups = (s: string): number[] | undefined => {
-    if (s === '') return [];
-    const out: number[] = [];
-    for (const g of s.split(':')) {
-      if (!HEX_GROUP.test(g)) return undefined;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  const left = toGroups(halves[0] ?? '');
-  if (left === undefined) return undefined;
-  let groups: number[];
-  if (halves.length === 2) {
-    const right = toGroups(halves[1] ?? '');
-    if (right === undefined || left.length + right.length > groupsWanted - 1) return undefined;
-    groups = [...left, ...new Array<number>(groupsWanted - left.length - right.length).fill(0), ...right];
-  } else {
-    if (left.length !== groupsWanted) return undefined;
-    groups = left;
-  }
+  const groups = ipv6Groups(head, tailV4.length === 4 ? 6 : 8);
+  if (groups === undefined) return undefined;
   const bytes: number[] = [];
   for (const g of groups) bytes.push(g >> 8, g & 0xff);
   return [...bytes, ...tailV4];
